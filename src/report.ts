@@ -1,0 +1,38 @@
+/**
+ * The surface-neutral result of a command. Commands build reports; renderers
+ * (Slack Block Kit, terminal, JSON) turn them into messages. A report never
+ * knows which surface shows it.
+ */
+
+/** OK / WARN / FAIL are health verdicts; INFO is a plain answer with no verdict. */
+export type Verdict = 'OK' | 'WARN' | 'FAIL' | 'INFO';
+
+export interface Table {
+  /** Shown above the table, e.g. "Bricks". */
+  title: string;
+  columns: string[];
+  rows: string[][];
+}
+
+export interface Report {
+  title: string;
+  verdict: Verdict;
+  /** Why the verdict is what it is, most important first; one line each. */
+  reasons: string[];
+  /** The first table is the report's main table (the one Slack shows as a table block). */
+  tables: Table[];
+  /** Free text lines after the tables (hints, next steps, what was cut). */
+  notes: string[];
+}
+
+/** Builds a report with the defaults filled in. */
+export function report(parts: Partial<Report> & { title: string }): Report {
+  return { verdict: 'INFO', reasons: [], tables: [], notes: [], ...parts };
+}
+
+const rank: Record<Verdict, number> = { INFO: 0, OK: 1, WARN: 2, FAIL: 3 };
+
+/** The worst of several verdicts (FAIL > WARN > OK > INFO). */
+export function worst(...verdicts: Verdict[]): Verdict {
+  return verdicts.reduce<Verdict>((a, b) => (rank[b] > rank[a] ? b : a), 'INFO');
+}

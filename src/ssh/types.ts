@@ -1,0 +1,47 @@
+/** What the rest of ferry sees of SSH: exec one argv on one host, or on many. */
+
+export interface ExecOptions {
+  /** Per-command timeout; defaults to ssh.commandTimeoutMs from ferry.yml. */
+  timeoutMs?: number;
+  /** Bytes kept of stdout and of stderr each; more is dropped and `truncated` set. */
+  maxOutputBytes?: number;
+  /** A file to source (`. FILE &&`) before the command, e.g. the openrc on the control node. */
+  source?: string;
+}
+
+export interface ExecResult {
+  host: string;
+  argv: readonly string[];
+  /** null when the command ended by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** true when the output cap cut stdout or stderr. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** One host's outcome in a fan-out. */
+export type HostOutcome =
+  | { host: string; status: 'ok'; result: ExecResult }
+  | { host: string; status: 'failed'; result: ExecResult }
+  | { host: string; status: 'timeout' | 'unreachable' | 'host-key'; error: Error };
+
+export interface FanOutOptions extends ExecOptions {
+  /** At most this many hosts at once (default 32). */
+  concurrency?: number;
+}
+
+/**
+ * The SSH layer. Hosts are named by their ferry.yml node name (`control`,
+ * `compute01`). exec resolves with any exit code; it rejects only when the
+ * command could not run: UnreachableError, HostKeyError, SshTimeoutError.
+ */
+export interface Ssh {
+  exec(host: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  fanOut(hosts: readonly string[], argv: readonly string[], opts?: FanOutOptions): Promise<HostOutcome[]>;
+  /** Connections opened since start, and open now, per host (for tests and benchmarks). */
+  stats(): { opened: number; open: number; perHost: Record<string, { opened: number; open: number }> };
+  close(): Promise<void>;
+}
