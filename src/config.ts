@@ -1,0 +1,183 @@
+/**
+ * ferry.yml and the environment, validated by one zod schema. `loadConfig` is a
+ * pure function of its inputs; a bad file becomes a ConfigError with one line per
+ * problem naming the key, e.g. `nodes.computes[1].host: expected a host name, got "comp ute"`.
+ */
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const hostRe = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const ipv4Re = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** An RFC 1123 host name or an IPv4 address. */
+export const HostName = z.string().refine((s) => hostRe.test(s) || ipv4Re.test(s), {
+  error: (iss) => `expected a host name, got ${JSON.stringify(iss.input)}`,
+});
+
+/** A node name as ferry and nova know it (`compute01`): a single DNS label. */
+export const NodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, {
+  error: (iss) => `expected a node name (letters, digits, '-'), got ${JSON.stringify(iss.input)}`,
+});
+
+const Port = z.number().int().min(1).max(65535);
+
+const Node = z.object({
+  name: NodeName,
+  host: HostName,
+  port: Port.default(22),
+  user: z.string().min(1).default('root'),
+  /** The name gluster and the hypervisor know the node by (`compute01.stack`); defaults to name. */
+  fqdn: HostName.optional(),
+});
+
+const RoleMembers = z.object({
+  users: z.array(z.string()).default([]),
+  groups: z.array(z.string()).default([]),
+});
+
+export const Roles = ['viewer', 'operator', 'approver', 'admin'] as const;
+export type Role = (typeof Roles)[number];
+
+const VersionText = z.string().regex(/^\d+(\.\d+){0,2}$/, { error: (i) => `expected a version like 3.3, got ${JSON.stringify(i.input)}` });
+
+export const FileSchema = z.object({
+  nodes: z.object({
+    control: Node,
+    computes: z.array(Node).min(1, { error: 'expected at least one compute node' }),
+  }),
+  ssh: z
+    .object({
+      key: z.string().min(1),
+      knownHosts: z.string().min(1),
+      connectTimeoutMs: z.number().int().positive().default(5000),
+      commandTimeoutMs: z.number().int().positive().default(20000),
+      maxConnectionsPerHost: z.number().int().min(1).max(16).default(2),
+      maxChannelsPerConnection: z.number().int().min(1).max(64).default(8),
+      keepaliveMs: z.number().int().min(0).default(15000),
+      idleCloseMs: z.number().int().min(0).default(300000),
+      maxOutputBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      jumpHost: z.object({ host: HostName, port: Port.default(22), user: z.string().min(1) }).optional(),
+    }),
+  gluster: z
+    .object({
+      volume: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('vm-instances'),
+      mountPoint: z.string().startsWith('/').default('/var/lib/nova/instances'),
+      brickPath: z.string().startsWith('/').default('/gluster/instances'),
+      minVersion: VersionText.default('3.3'),
+    })
+    .prefault({}),
+  openstack: z
+    .object({
+      cli: z.enum(['nova', 'openstack']).default('nova'),
+      openrc: z.string().startsWith('/').optional(),
+    })
+    .prefault({}),
+  roles: z
+    .object({
+      viewer: RoleMembers.prefault({}),
+      operator: RoleMembers.prefault({}),
+      approver: RoleMembers.prefault({}),
+      admin: RoleMembers.prefault({}),
+    })
+    .prefault({}),
+  /** Channel ids where ferry answers; empty means every channel. */
+  channels: z.array(z.string()).default([]),
+  policy: z
+    .object({
+      approval: z.array(z.string()).default(['evacuate', 'gluster volume create', 'gluster volume stop', 'gluster bootstrap']),
+      approvalTtlSeconds: z.number().int().positive().default(900),
+      migration: z
+        .object({
+          pollIntervalMs: z.number().int().positive().default(2000),
+          timeoutSeconds: z.number().int().positive().default(1800),
+          concurrency: z.number().int().min(1).default(2),
+          perHostConcurrency: z.number().int().min(1).default(1),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  redis: z.object({ url: z.string().default('redis://127.0.0.1:6379') }).prefault({}),
+});
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.url().optional(),
+  REDIS_URL: z.string().optional(),
+  FERRY_CONFIG: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.string().default('info'),
+});
+
+export type FileConfig = z.infer<typeof FileSchema>;
+export type NodeConfig = z.infer<typeof Node> & { fqdn: string };
+export type Env = z.infer<typeof EnvSchema>;
+
+/** The whole validated configuration. Paths are absolute; `redis.url` already has REDIS_URL applied. */
+export type Config = Omit<FileConfig, 'nodes'> & {
+  nodes: { control: NodeConfig; computes: NodeConfig[] };
+  env: Env;
+  /** The directory of ferry.yml (relative paths in it are resolved against it). */
+  baseDir: string;
+};
+
+/**
+ * Validates ferry.yml text and the environment. Throws ConfigError with one
+ * line per problem, each naming the key.
+ */
+export function loadConfig(env: Record<string, string | undefined>, fileText: string, baseDir = process.cwd()): Config {
+  const doc = parseDocument(fileText);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `ferry.yml: ${e.message.split('\n')[0]}`));
+  }
+  const problems: string[] = [];
+  const file = FileSchema.safeParse(doc.toJS() ?? {});
+  if (!file.success) problems.push(...file.error.issues.map((i) => `${keyPath(i.path)}: ${i.message}`));
+  const envParsed = EnvSchema.safeParse(env);
+  if (!envParsed.success) problems.push(...envParsed.error.issues.map((i) => `env ${keyPath(i.path)}: ${i.message}`));
+  if (!file.success || !envParsed.success) throw new ConfigError(problems);
+
+  const f = file.data;
+  const names = [f.nodes.control, ...f.nodes.computes].map((n) => n.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new ConfigError([`nodes: node name ${JSON.stringify(dup)} is used twice`]);
+
+  const withFqdn = (n: z.infer<typeof Node>): NodeConfig => ({ ...n, fqdn: n.fqdn ?? n.name });
+  const abs = (p: string) => path.resolve(baseDir, p);
+  return {
+    ...f,
+    nodes: { control: withFqdn(f.nodes.control), computes: f.nodes.computes.map(withFqdn) },
+    ssh: { ...f.ssh, key: abs(f.ssh.key), knownHosts: abs(f.ssh.knownHosts) },
+    redis: { url: envParsed.data.REDIS_URL ?? f.redis.url },
+    env: envParsed.data,
+    baseDir,
+  };
+}
+
+/** Reads FERRY_CONFIG (default ./ferry.yml) and validates it with the environment. */
+export function loadConfigFile(env: Record<string, string | undefined> = process.env, file?: string): Config {
+  const configPath = path.resolve(file ?? env.FERRY_CONFIG ?? 'ferry.yml');
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${configPath}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  return loadConfig(env, text, path.dirname(configPath));
+}
+
+/** Every node of the config by name. */
+export function allNodes(config: Config): NodeConfig[] {
+  return [config.nodes.control, ...config.nodes.computes];
+}
+
+/** `nodes.computes[1].host` from zod's path. */
+function keyPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of p) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+  return out || '(top level)';
+}
