@@ -1,0 +1,63 @@
+/**
+ * defineCommand() and the types every command uses. A command declares its
+ * words, its arguments (positionals, flags and a zod schema), its policy (role,
+ * approval) and `run`, which returns a Report. It never touches Slack or the terminal.
+ */
+import type { z } from 'zod';
+import type { Config, Role } from './config.js';
+import type { Logger } from './log.js';
+import type { Report } from './report.js';
+import type { Cluster } from './cluster/cluster.js';
+import type { Jobs } from './jobs/jobs.js';
+
+/** Who asked, as the policy resolved them. */
+export interface Caller {
+  id: string;
+  role: Role | null;
+  /** Where the request came from: a Slack channel id, or 'cli'. */
+  channel: string;
+}
+
+export interface CommandContext<A> {
+  args: A;
+  user: Caller;
+  cluster: Cluster;
+  /** Present when Redis is configured (serve, worker, demo); absent in a bare `ferry run`. */
+  jobs?: Jobs;
+  config: Config;
+  log: Logger;
+  /** Replaces the command's progress message in place (throttled by the surface). */
+  progress(report: Report): Promise<void>;
+  /** A unique id for this request (the Slack trigger id or a random one). */
+  requestId: string;
+}
+
+export interface FlagSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+}
+
+export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
+  /** The words that select it, without the slash: 'migrate', 'gluster status'. */
+  name: string;
+  usage: string;
+  summary: string;
+  /** Full lines; they are the help text and parser test cases at once. */
+  examples: string[];
+  /** Names of positional arguments, in order; a trailing '...' on the last collects the rest. */
+  positionals?: string[];
+  /** Flags by long name, e.g. { 'dry-run': { type: 'boolean' } }; parsed into camelCase keys. */
+  flags?: Record<string, FlagSpec>;
+  args: S;
+  role: Role;
+  /** true: a second person with the approver role must approve before it runs. */
+  approval?: boolean;
+  /** true: it changes the cluster (audited as such). */
+  mutating?: boolean;
+  run(ctx: CommandContext<z.infer<S>>): Promise<Report>;
+}
+
+/** Identity function that gives a command definition its types. */
+export function defineCommand<S extends z.ZodType>(def: CommandDefinition<S>): CommandDefinition<S> {
+  return def;
+}

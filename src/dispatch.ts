@@ -1,0 +1,94 @@
+/**
+ * The one path from a slash line to a Report, shared by Slack and `ferry run`:
+ * route → policy → audit → run → audit. Errors become reports a person can act on.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Caller, CommandDefinition } from './command.js';
+import type { Config, Role } from './config.js';
+import type { Cluster } from './cluster/cluster.js';
+import type { Jobs } from './jobs/jobs.js';
+import type { Audit, AuditEntry } from './audit.js';
+import type { Logger } from './log.js';
+import { report, type Report } from './report.js';
+import { route } from './router.js';
+import { authorize } from './policy.js';
+import { ForbiddenError, UsageError } from './errors.js';
+
+export interface DispatchDeps {
+  commands: readonly CommandDefinition[];
+  config: Config;
+  cluster: Cluster;
+  jobs?: Jobs;
+  audit: Audit;
+  log: Logger;
+  /** The caller's role (ferry.yml users and user groups). */
+  resolveRole(userId: string): Promise<Role | null>;
+}
+
+export interface DispatchRequest {
+  line: string;
+  userId: string;
+  channel: string;
+  requestId?: string;
+  progress?: (r: Report) => Promise<void>;
+}
+
+export interface Outcome {
+  report: Report;
+  /** Errors, refusals and help go only to the caller. */
+  ephemeral: boolean;
+  command?: string;
+}
+
+/** Runs one slash line for one user. Never throws: every failure is a report. */
+export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promise<Outcome> {
+  const requestId = req.requestId ?? randomUUID();
+  const log = deps.log.child({ requestId, user: req.userId });
+  const audit = (command: string, outcome: AuditEntry['outcome'], detail?: string) =>
+    deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
+      log.error({ err }, 'audit write failed');
+    });
+
+  let command: CommandDefinition | undefined;
+  try {
+    const routed = route(req.line, deps.commands);
+    command = routed.command;
+    const role = await deps.resolveRole(req.userId);
+    authorize(deps.config, command, role, req.channel);
+    const caller: Caller = { id: req.userId, role, channel: req.channel };
+    const result = await command.run({
+      args: routed.args,
+      user: caller,
+      cluster: deps.cluster,
+      jobs: deps.jobs,
+      config: deps.config,
+      log: log.child({ command: command.name }),
+      progress: req.progress ?? (async () => {}),
+      requestId,
+    });
+    await audit(command.name, result.verdict === 'FAIL' ? 'fail' : result.verdict === 'WARN' ? 'warn' : 'ok', result.reasons[0]);
+    return { report: result, ephemeral: command.name === 'ferry help', command: command.name };
+  } catch (err) {
+    const name = command?.name ?? req.line.trim().split(/\s+/).slice(0, 2).join(' ').replace(/^\//, '');
+    if (err instanceof UsageError) {
+      await audit(name, 'usage', err.message);
+      return { report: usageReport(err), ephemeral: true, command: command?.name };
+    }
+    if (err instanceof ForbiddenError) {
+      await audit(name, 'refused', err.message);
+      return { report: report({ title: 'Not allowed', verdict: 'FAIL', reasons: [err.message] }), ephemeral: true, command: command?.name };
+    }
+    log.error({ err }, 'command failed');
+    await audit(name, 'error', (err as Error).message);
+    return { report: errorReport(name, err as Error), ephemeral: false, command: command?.name };
+  }
+}
+
+function usageReport(err: UsageError): Report {
+  return report({ title: 'Usage', verdict: 'FAIL', reasons: [err.message], notes: err.usage ? [`usage: ${err.usage}`] : [] });
+}
+
+/** A failure of a command that was allowed to run: typed errors already say what happened. */
+export function errorReport(command: string, err: Error): Report {
+  return report({ title: `/${command} failed`, verdict: 'FAIL', reasons: [err.message] });
+}

@@ -1,0 +1,95 @@
+/**
+ * The router: a slash line ("/migrate cirros1 compute02 --dry-run") becomes a
+ * command definition and validated arguments, or a UsageError that carries the
+ * usage and what was wrong. Nothing runs here.
+ */
+import { parseArgs } from 'node:util';
+import { parse as shellParse } from 'shell-quote';
+import { z } from 'zod';
+import type { CommandDefinition } from './command.js';
+import { UsageError } from './errors.js';
+
+export interface RoutedCommand {
+  command: CommandDefinition;
+  args: unknown;
+}
+
+/** Splits a line into words; quotes group words, nothing is expanded. */
+export function tokenize(line: string): string[] {
+  // Keep `$x` literal: shell-quote would otherwise substitute environment variables.
+  const parts = shellParse(line, (name) => `$${name}`);
+  return parts.map((p) => {
+    if (typeof p === 'string') return p;
+    if ('op' in p && p.op === 'glob') return p.pattern;
+    if ('comment' in p) throw new UsageError(`unexpected '#' in the command line`);
+    throw new UsageError(`unexpected '${'op' in p ? p.op : '?'}' in the command line; quote it if it is part of an argument`);
+  });
+}
+
+/** Finds the command whose name is the longest prefix of the words. */
+function findCommand(words: string[], commands: readonly CommandDefinition[]): CommandDefinition | undefined {
+  let best: CommandDefinition | undefined;
+  for (const c of commands) {
+    const name = c.name.split(' ');
+    if (name.length > words.length) continue;
+    if (name.every((w, i) => w === words[i]) && (!best || name.length > best.name.split(' ').length)) best = c;
+  }
+  return best;
+}
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Parses one slash line against the catalog. Throws UsageError. */
+export function route(line: string, commands: readonly CommandDefinition[]): RoutedCommand {
+  const words = tokenize(line.trim().replace(/^\//, ''));
+  if (words.length === 0) throw new UsageError('empty command; try /ferry help');
+  const command = findCommand(words, commands);
+  if (!command) {
+    const family = commands.filter((c) => c.name.split(' ')[0] === words[0]);
+    const hint = family.length ? `\n${family.map((c) => c.usage).join('\n')}` : ' — try /ferry help';
+    throw new UsageError(`unknown command /${words.slice(0, 2).join(' ')}${hint}`);
+  }
+  const rest = words.slice(command.name.split(' ').length);
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    const options = Object.fromEntries(
+      Object.entries(command.flags ?? {}).map(([name, f]) => [name, f.short ? { type: f.type, short: f.short } : { type: f.type }]),
+    );
+    ({ values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true }));
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/^TypeError \[\w+\]: /, ''), command.usage);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) raw[camel(k)] = v;
+  const names = command.positionals ?? [];
+  names.forEach((name, i) => {
+    if (name.endsWith('...')) raw[camel(name.slice(0, -3))] = positionals.slice(i);
+    else if (positionals[i] !== undefined) raw[camel(name)] = positionals[i];
+  });
+  const variadic = names.at(-1)?.endsWith('...');
+  if (!variadic && positionals.length > names.length) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[names.length])}`, command.usage);
+  }
+  const parsed = command.args.safeParse(raw);
+  if (!parsed.success) {
+    const what = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+    throw new UsageError(what, command.usage);
+  }
+  return { command, args: parsed.data };
+}
+
+/** Argument schemas shared by commands: strict, so nothing odd reaches a command line. */
+export const InstanceRef = z
+  .string({ error: 'expected an instance name or id' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: (i) => `expected an instance name or UUID, got ${JSON.stringify(i.input)}` });
+
+export const HostArg = z
+  .string({ error: 'expected a host name' })
+  .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, {
+    error: (i) => `expected a host name, got ${JSON.stringify(i.input)}`,
+  });
+
+export const VolumeArg = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: (i) => `expected a volume name (letters, digits, '-', '_'), got ${JSON.stringify(i.input)}` });
