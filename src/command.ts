@@ -10,6 +10,12 @@ import type { Report } from './report.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
 
+/** Where a posted message is (a Slack channel and ts), so another process can update it. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
 /** Who asked, as the policy resolved them. */
 export interface Caller {
   id: string;
@@ -26,8 +32,12 @@ export interface CommandContext<A> {
   jobs?: Jobs;
   config: Config;
   log: Logger;
-  /** Replaces the command's progress message in place (throttled by the surface). */
-  progress(report: Report): Promise<void>;
+  /**
+   * Shows a report as the command's progress message: the first call posts it,
+   * later calls replace it in place (throttled by the surface). Returns where it
+   * is, so a job can go on updating it; undefined on surfaces without messages.
+   */
+  progress(report: Report): Promise<MessageRef | undefined>;
   /** A unique id for this request (the Slack trigger id or a random one). */
   requestId: string;
 }

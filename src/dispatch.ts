@@ -3,7 +3,7 @@
  * route → policy → audit → run → audit. Errors become reports a person can act on.
  */
 import { randomUUID } from 'node:crypto';
-import type { Caller, CommandDefinition } from './command.js';
+import type { Caller, CommandDefinition, MessageRef } from './command.js';
 import type { Config, Role } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
@@ -30,7 +30,7 @@ export interface DispatchRequest {
   userId: string;
   channel: string;
   requestId?: string;
-  progress?: (r: Report) => Promise<void>;
+  progress?: (r: Report) => Promise<MessageRef | undefined>;
 }
 
 export interface Outcome {
@@ -63,7 +63,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       jobs: deps.jobs,
       config: deps.config,
       log: log.child({ command: command.name }),
-      progress: req.progress ?? (async () => {}),
+      progress: req.progress ?? (async () => undefined),
       requestId,
     });
     await audit(command.name, result.verdict === 'FAIL' ? 'fail' : result.verdict === 'WARN' ? 'warn' : 'ok', result.reasons[0]);

@@ -23,6 +23,10 @@ export interface Report {
   tables: Table[];
   /** Free text lines after the tables (hints, next steps, what was cut). */
   notes: string[];
+  /** Set when a durable job now owns this report's message and will update it to the end. */
+  job?: { id: string; queue: 'migrate' | 'evacuate' | 'bootstrap' };
+  /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
+  approval?: { id: string; expiresAt: string };
 }
 
 /** Builds a report with the defaults filled in. */
