@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const minimal = `
+nodes:
+  control: { name: control, host: 127.0.0.1 }
+  computes:
+    - { name: compute01, host: 10.0.0.11, fqdn: compute01.stack }
+ssh: { key: id_ed25519, knownHosts: known_hosts }
+`;
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    loadConfig(env, text, '/etc/ferry');
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('ferry.yml', () => {
+  test('the commented example file is valid', () => {
+    expect(problems(readFileSync(new URL('../ferry.example.yml', import.meta.url), 'utf8'))).toEqual([]);
+  });
+
+  test('defaults fill what the file leaves out, and paths are taken from its directory', () => {
+    const c = loadConfig({}, minimal, '/etc/ferry');
+    expect(c.gluster).toEqual({ volume: 'vm-instances', mountPoint: '/var/lib/nova/instances', brickPath: '/gluster/instances', minVersion: '3.3' });
+    expect(c.ssh.key).toBe('/etc/ferry/id_ed25519');
+    expect(c.nodes.computes[0]!.fqdn).toBe('compute01.stack');
+    expect(c.nodes.control.fqdn).toBe('control');
+  });
+
+  test('a bad host name names its key', () => {
+    const text = minimal.replace('- { name: compute01', '- { name: compute00, host: 10.0.0.10 }\n    - { name: compute01').replace('10.0.0.11', 'comp ute');
+    expect(problems(text)).toEqual(['nodes.computes[1].host: expected a host name, got "comp ute"']);
+  });
+
+  test('every problem is listed, one line each', () => {
+    const text = minimal.replace('ssh: { key: id_ed25519, knownHosts: known_hosts }', 'ssh: { knownHosts: known_hosts, connectTimeoutMs: -1 }\nopenstack: { cli: heat }');
+    const lines = problems(text, { PORT: 'eighty' });
+    expect(lines).toHaveLength(4);
+    expect(lines.join('\n')).toMatch(/^ssh\.key: /m);
+    expect(lines.join('\n')).toMatch(/^ssh\.connectTimeoutMs: /m);
+    expect(lines.join('\n')).toMatch(/^openstack\.cli: /m);
+    expect(lines.join('\n')).toMatch(/^env PORT: /m);
+  });
+
+  test('YAML syntax errors and duplicate node names are reported', () => {
+    expect(problems('nodes: [')[0]).toMatch(/^ferry\.yml: /);
+    expect(problems(minimal.replace('name: control', 'name: compute01'))).toEqual(['nodes: node name "compute01" is used twice']);
+  });
+
+  test('REDIS_URL overrides the file', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000' }, minimal).redis.url).toBe('redis://127.0.0.1:7000');
+  });
+});
