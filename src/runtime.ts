@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import { createSsh } from './ssh/client.js';
 import { createCluster, type Cluster } from './cluster/cluster.js';
 import { logAudit, redisAudit, type Audit } from './audit.js';
-import type { Jobs } from './jobs/jobs.js';
+import { createJobs, type Jobs } from './jobs/jobs.js';
 import type { Ssh } from './ssh/types.js';
 
 export interface Runtime {
@@ -32,7 +32,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { redis: 
   const ssh = createSsh(config, log.child({ component: 'ssh' }));
   const cluster = createCluster(ssh, config);
   const audit = redis ? redisAudit(redis, log) : logAudit(log);
-  const jobs: Jobs | undefined = redis ? { redis } : undefined;
+  const jobs: Jobs | undefined = redis ? createJobs(redis) : undefined;
   return {
     config,
     log,
@@ -43,6 +43,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { redis: 
     jobs,
     async close() {
       await ssh.close();
+      await jobs?.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };

@@ -1,6 +1,62 @@
-/** The durable side of ferry (BullMQ queues, locks, approvals), as commands see it. */
+/**
+ * The durable side of ferry: BullMQ queues in Redis for migrations and
+ * evacuations, shared by every ferry process (serve, worker, run, demo).
+ */
+import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+
+export const PREFIX = 'ferry';
+export const QUEUE = { migrate: 'migrate', evacuate: 'evacuate', bootstrap: 'bootstrap' } as const;
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
 export interface Jobs {
   redis: Redis;
+  queue(name: QueueName): Queue;
+  /** Events of a queue (progress, completed, failed), opened on first use. */
+  events(name: QueueName): QueueEvents;
+  close(): Promise<void>;
+}
+
+/**
+ * Worker settings: a worker that dies (kill -9) loses its job lock after
+ * LOCK_MS; another worker (or the same one restarted) takes the job back
+ * within STALLED_CHECK_MS. Jobs resume instead of failing however often that
+ * happens, because every step checks the cluster before it acts.
+ */
+export const LOCK_MS = 8000;
+export const STALLED_CHECK_MS = 4000;
+export const MAX_STALLED = 1000;
+
+export function createJobs(redis: Redis): Jobs {
+  const queues = new Map<QueueName, Queue>();
+  const events = new Map<QueueName, QueueEvents>();
+  const connection = redis as unknown as ConnectionOptions;
+  return {
+    redis,
+    queue(name) {
+      let q = queues.get(name);
+      if (!q) {
+        q = new Queue(name, { connection, prefix: PREFIX });
+        queues.set(name, q);
+      }
+      return q;
+    },
+    events(name) {
+      let e = events.get(name);
+      if (!e) {
+        // QueueEvents blocks on XREAD, so it needs a connection of its own.
+        e = new QueueEvents(name, { connection: redis.duplicate() as unknown as ConnectionOptions, prefix: PREFIX });
+        events.set(name, e);
+      }
+      return e;
+    },
+    async close() {
+      await Promise.all([...events.values()].map(async (e) => {
+        const conn = await e.client;
+        await e.close();
+        conn.disconnect();
+      }));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
 }
