@@ -1,0 +1,484 @@
+/**
+ * A local fake of the Slack Web API for tests: a node:http server on 127.0.0.1
+ * (port 0) that answers what ferry calls, the way @slack/web-api's WebClient
+ * calls it (POST /api/<method>, application/x-www-form-urlencoded with objects
+ * such as `blocks` JSON-encoded; JSON bodies work too), plus response_url posts
+ * (POST /response/<id>).
+ *
+ * It keeps the channel state (messages, updated in place with their history),
+ * records every call, refuses messages that break Block Kit limits (the same
+ * checker the renderer is tested with), checks the token, and when asked
+ * rate-limits chat.postMessage (1 a second per channel, short bursts allowed)
+ * and chat.update (Tier 3, ~50 a minute) with HTTP 429 + Retry-After, noting
+ * clients that come back before Retry-After has passed.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { slackLimitViolations, type SlackLimitCode } from '../../src/slack/blocks.js';
+
+/** Rate limits of the fake; Retry-After is in whole seconds, as Slack sends it. */
+export interface RateLimits {
+  /** chat.postMessage: messages a channel may get at once before the 1-per-interval pace applies. */
+  postBurst: number;
+  /** chat.postMessage: one more message per channel every this many ms (Slack: 1000). */
+  postIntervalMs: number;
+  /** chat.update: calls per window, workspace-wide (Slack's Tier 3: 50+ per minute). */
+  updateMax: number;
+  updateWindowMs: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { postBurst: 3, postIntervalMs: 1000, updateMax: 50, updateWindowMs: 60_000 };
+
+/** Who the token belongs to (auth.test). */
+export interface FakeIdentity {
+  teamId: string;
+  team: string;
+  userId: string;
+  user: string;
+  botId: string;
+}
+
+export interface SlackFakeOptions {
+  /** The only token accepted (default `xoxb-ferry-test`). */
+  token?: string;
+  /** true: the default limits; an object: those limits (the rest default). */
+  rateLimit?: boolean | Partial<RateLimits>;
+  identity?: Partial<FakeIdentity>;
+  /** users.info: user id → fields merged over a plain human user. */
+  users?: Record<string, Record<string, unknown>>;
+  /** usergroups.users.list: group id → member user ids. */
+  usergroups?: Record<string, string[]>;
+  /** conversations.info: channel id → its fields (name at least). */
+  channels?: Record<string, { name: string } & Record<string, unknown>>;
+}
+
+/** One request, as received; `args` without the token. */
+export interface FakeCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+  status: number;
+  ok: boolean;
+  error?: string;
+  /** For method `response_url`: the id in /response/<id>. */
+  responseId?: string;
+}
+
+export interface MessageVersion {
+  text: string;
+  blocks: unknown[];
+  at: number;
+}
+
+/** A message as it stands now; `history` holds every version, the posted one first. */
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks: unknown[];
+  user: string;
+  bot_id: string;
+  history: MessageVersion[];
+}
+
+/** A message only one user sees (chat.postEphemeral, or a response_url answer that is not in_channel). */
+export interface FakeEphemeral {
+  channel?: string;
+  user?: string;
+  text: string;
+  blocks: unknown[];
+  at: number;
+  via: 'chat.postEphemeral' | 'response_url';
+}
+
+export interface RateLimitedEvent {
+  method: string;
+  channel?: string;
+  at: number;
+  retryAfter: number;
+}
+
+export interface UnheededRetry {
+  method: string;
+  channel?: string;
+  /** When the request arrived, and the Retry-After time it ignored. */
+  at: number;
+  retryAt: number;
+}
+
+export interface SlackFake {
+  /** Base URL of the Web API, for `new WebClient(token, { slackApiUrl: fake.url })` / SLACK_API_URL. */
+  readonly url: string;
+  /** http://127.0.0.1:PORT/ */
+  readonly baseUrl: string;
+  readonly token: string;
+  calls(method?: string): FakeCall[];
+  /** Current messages (deleted ones gone), oldest first; thread replies included. */
+  messages(channel?: string): FakeMessage[];
+  /** The replies in one message's thread, oldest first. */
+  replies(channel: string, threadTs: string): FakeMessage[];
+  ephemerals(channel?: string): FakeEphemeral[];
+  /** A response_url bound to a channel (and a message, for replace_original / delete_original). */
+  responseUrl(opts?: { channel?: string; user?: string; messageTs?: string }): string;
+  rateLimited(): RateLimitedEvent[];
+  /** How many requests came back before the Retry-After they had been given (details: unheededRetryLog). */
+  unheededRetries(): number;
+  unheededRetryLog(): UnheededRetry[];
+  /** Resolves with the first call (past or future) of `method` that matches. */
+  waitFor(method: string, match?: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
+  /** Forgets calls, messages and rate-limit state. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type Reply = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> };
+
+// WebClient form-encodes objects as JSON and booleans as "true" / "false".
+const JSON_ARGS = new Set(['blocks', 'attachments', 'metadata']);
+const BOOLEAN_ARGS = new Set(['replace_original', 'delete_original', 'reply_broadcast', 'unfurl_links', 'unfurl_media', 'mrkdwn', 'as_user', 'link_names']);
+// Timer and clock granularity: a client that waited Retry-After may arrive a ms early by our clock.
+const CLOCK_TOLERANCE_MS = 10;
+// A new request this soon after a 429 was already on its way when the client got the 429.
+const IN_FLIGHT_GRACE_MS = 50;
+
+/** Starts the fake on 127.0.0.1, a free port. Close it with `close()`. */
+export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<SlackFake> {
+  const token = opts.token ?? 'xoxb-ferry-test';
+  const id: FakeIdentity = { teamId: 'T0FERRY', team: 'ferry-test', userId: 'U0FERRYBOT', user: 'ferry', botId: 'B0FERRY', ...opts.identity };
+  const limits = opts.rateLimit ? { ...DEFAULT_RATE_LIMITS, ...(opts.rateLimit === true ? {} : opts.rateLimit) } : undefined;
+  const events = new EventEmitter();
+
+  let calls: FakeCall[] = [];
+  let messages = new Map<string, FakeMessage>(); // key: channel + ts
+  let ephemerals: FakeEphemeral[] = [];
+  let limited: { key: string; fingerprint: string; sentAt: number; retryAt: number; retried: boolean }[] = [];
+  let rateLimitedLog: RateLimitedEvent[] = [];
+  let unheeded: UnheededRetry[] = [];
+  let buckets = new Map<string, { tokens: number; last: number }>();
+  const responseUrls = new Map<string, { channel?: string; user?: string; messageTs?: string }>();
+  let lastSec = 0;
+  let seq = 0;
+
+  /** Unique, increasing message timestamps in Slack's "seconds.micro" form. */
+  const nextTs = (): string => {
+    const sec = Math.floor(Date.now() / 1000);
+    if (sec > lastSec) [lastSec, seq] = [sec, 0];
+    if (++seq > 999_999) [lastSec, seq] = [lastSec + 1, 1];
+    return `${lastSec}.${String(seq).padStart(6, '0')}`;
+  };
+
+  const fail = (error: string, extra: Record<string, unknown> = {}): Reply => ({ body: { ok: false, error, ...extra } });
+
+  /** Slack's answer to a message breaking a limit; the first applicable error wins. */
+  const limitError = (args: Record<string, unknown>): Reply | undefined => {
+    const found = slackLimitViolations(args);
+    if (found.length === 0) return undefined;
+    const order: SlackLimitCode[] = ['msg_too_long', 'only_one_table_allowed', 'invalid_blocks', 'msg_blocks_too_long'];
+    const code = order.find((c) => found.some((v) => v.code === c))!;
+    const errors = found.filter((v) => v.code === code).map((v) => `${v.message} [json-pointer:${v.pointer}]`);
+    return fail(code, { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+  };
+
+  const post = (channel: string, text: string, blocks: unknown[], threadTs?: string): FakeMessage => {
+    const msg: FakeMessage = {
+      channel, ts: nextTs(), text, blocks, user: id.userId, bot_id: id.botId,
+      history: [{ text, blocks, at: Date.now() }],
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    };
+    messages.set(`${channel} ${msg.ts}`, msg);
+    return msg;
+  };
+
+  const update = (msg: FakeMessage, text: string | undefined, blocks: unknown[] | undefined): void => {
+    msg.text = text ?? msg.text;
+    msg.blocks = blocks ?? msg.blocks;
+    msg.history.push({ text: msg.text, blocks: msg.blocks, at: Date.now() });
+  };
+
+  const wire = (m: FakeMessage): Record<string, unknown> => ({
+    type: 'message', text: m.text, blocks: m.blocks, user: m.user, bot_id: m.bot_id, ts: m.ts,
+    ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+  });
+
+  const methods: Record<string, (a: Record<string, unknown>) => Reply> = {
+    'auth.test': () => ({
+      body: { ok: true, url: 'https://ferry-test.slack.invalid/', team: id.team, user: id.user, team_id: id.teamId, user_id: id.userId, bot_id: id.botId, is_enterprise_install: false },
+    }),
+    'chat.postMessage': (a) => {
+      const channel = str(a.channel);
+      if (!channel) return fail('channel_not_found');
+      if (a.text === undefined && a.blocks === undefined && a.attachments === undefined) return fail('no_text');
+      const invalid = limitError(a);
+      if (invalid) return invalid;
+      const msg = post(channel, str(a.text) ?? '', blocksOf(a) ?? [], str(a.thread_ts));
+      return { body: { ok: true, channel, ts: msg.ts, message: wire(msg) } };
+    },
+    'chat.update': (a) => {
+      const channel = str(a.channel);
+      const msg = messages.get(`${channel} ${str(a.ts)}`);
+      if (!msg) return fail(channel ? 'message_not_found' : 'channel_not_found');
+      const invalid = limitError(a);
+      if (invalid) return invalid;
+      update(msg, str(a.text), blocksOf(a));
+      return { body: { ok: true, channel, ts: msg.ts, text: msg.text, message: wire(msg) } };
+    },
+    'chat.delete': (a) => {
+      const key = `${str(a.channel)} ${str(a.ts)}`;
+      if (!messages.delete(key)) return fail('message_not_found');
+      return { body: { ok: true, channel: a.channel, ts: a.ts } };
+    },
+    'chat.postEphemeral': (a) => {
+      const channel = str(a.channel);
+      if (!channel) return fail('channel_not_found');
+      if (!str(a.user)) return fail('user_not_found');
+      const invalid = limitError(a);
+      if (invalid) return invalid;
+      ephemerals.push({ channel, user: str(a.user), text: str(a.text) ?? '', blocks: blocksOf(a) ?? [], at: Date.now(), via: 'chat.postEphemeral' });
+      return { body: { ok: true, message_ts: nextTs() } };
+    },
+    'users.info': (a) => {
+      const user = str(a.user);
+      const extra = user ? opts.users?.[user] : undefined;
+      if (!user || !extra) return fail('user_not_found');
+      const name = typeof extra.name === 'string' ? extra.name : user.toLowerCase();
+      return {
+        body: {
+          ok: true,
+          user: { id: user, team_id: id.teamId, name, real_name: name, deleted: false, is_bot: false, is_admin: false, tz: 'Etc/UTC', profile: { real_name: name, display_name: name }, ...extra },
+        },
+      };
+    },
+    'usergroups.users.list': (a) => {
+      const users = opts.usergroups?.[str(a.usergroup) ?? ''];
+      return users ? { body: { ok: true, users: [...users] } } : fail('no_such_subteam');
+    },
+    'conversations.info': (a) => {
+      const channel = str(a.channel) ?? '';
+      const info = opts.channels?.[channel];
+      if (!info) return fail('channel_not_found');
+      return { body: { ok: true, channel: { id: channel, is_channel: true, is_private: false, is_archived: false, is_member: true, ...info } } };
+    },
+  };
+
+  /** Takes one request from a token bucket; answers the wait in ms (0: go ahead). */
+  const take = (key: string, capacity: number, refillMs: number, now: number): number => {
+    const b = buckets.get(key) ?? { tokens: capacity, last: now };
+    b.tokens = Math.min(capacity, b.tokens + (now - b.last) / refillMs);
+    b.last = now;
+    buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return (1 - b.tokens) * refillMs;
+  };
+
+  /**
+   * Notes a request that came back too early. A retry (the same body as a
+   * refused call) must wait its own Retry-After; a new request must wait too,
+   * unless it was already on its way or a Retry-After of this episode has passed
+   * (the client may have waited for that one and resumed).
+   */
+  const noteArrival = (key: string, fingerprint: string, t: number, method: string, channel?: string): void => {
+    limited = limited.filter((l) => l.retryAt > t - 60_000);
+    const own = limited.filter((l) => l.key === key && l.fingerprint === fingerprint && !l.retried && l.sentAt < t).pop();
+    let ignored: number | undefined;
+    if (own) {
+      own.retried = true;
+      if (t < own.retryAt - CLOCK_TOLERANCE_MS) ignored = own.retryAt;
+    } else {
+      const mine = limited.filter((l) => l.key === key);
+      const open = mine.filter((l) => l.sentAt + IN_FLIGHT_GRACE_MS < t && t < l.retryAt - CLOCK_TOLERANCE_MS);
+      const passed = mine.some((l) => l.retryAt - CLOCK_TOLERANCE_MS <= t && open.some((o) => l.retryAt > o.sentAt));
+      if (open.length > 0 && !passed) ignored = Math.max(...open.map((o) => o.retryAt));
+    }
+    if (ignored !== undefined) unheeded.push({ method, ...(channel ? { channel } : {}), at: t, retryAt: ignored });
+  };
+
+  /** Slack's rate limits; a Reply when this call is refused with 429. */
+  const rateLimit = (method: string, a: Record<string, unknown>, raw: string, arrivedAt: number): Reply | undefined => {
+    if (!limits || (method !== 'chat.postMessage' && method !== 'chat.update')) return undefined;
+    const channel = str(a.channel);
+    // Posting is paced per channel; Tier 3 counts per method and workspace.
+    const key = method === 'chat.postMessage' ? `${method} ${channel}` : method;
+    noteArrival(key, `${method}\n${raw}`, arrivedAt, method, channel);
+    const now = Date.now();
+    const wait =
+      method === 'chat.postMessage'
+        ? take(key, limits.postBurst, limits.postIntervalMs, now)
+        : take(key, limits.updateMax, limits.updateWindowMs / limits.updateMax, now);
+    if (wait === 0) return undefined;
+    const retryAfter = Math.max(1, Math.ceil(wait / 1000));
+    limited.push({ key, fingerprint: `${method}\n${raw}`, sentAt: now, retryAt: now + retryAfter * 1000, retried: false });
+    rateLimitedLog.push({ method, ...(channel ? { channel } : {}), at: now, retryAfter });
+    return { status: 429, headers: { 'Retry-After': String(retryAfter) }, body: { ok: false, error: 'ratelimited' } };
+  };
+
+  const api = (method: string, req: IncomingMessage, a: Record<string, unknown>, raw: string, arrivedAt: number): Reply => {
+    const auth = req.headers.authorization;
+    const given = auth?.startsWith('Bearer ') ? auth.slice(7) : str(a.token);
+    delete a.token;
+    if (!given) return fail('not_authed');
+    if (given !== token) return fail('invalid_auth');
+    const handler = methods[method];
+    if (!handler) return fail('unknown_method');
+    return rateLimit(method, a, raw, arrivedAt) ?? handler(a);
+  };
+
+  /** A response_url answer: replaces or deletes the bound message, posts in channel, or shows to one user. */
+  const respond = (responseId: string, a: Record<string, unknown>): Reply => {
+    const invalid = limitError(a);
+    if (invalid) return { ...invalid, status: 400 };
+    const bound = responseUrls.get(responseId) ?? {};
+    const original = bound.messageTs ? messages.get(`${bound.channel} ${bound.messageTs}`) : undefined;
+    if (a.delete_original === true && original) messages.delete(`${original.channel} ${original.ts}`);
+    else if (a.replace_original === true && original) update(original, str(a.text), blocksOf(a));
+    else if (a.response_type === 'in_channel' && bound.channel) post(bound.channel, str(a.text) ?? '', blocksOf(a) ?? [], str(a.thread_ts));
+    else ephemerals.push({ channel: bound.channel, user: bound.user, text: str(a.text) ?? '', blocks: blocksOf(a) ?? [], at: Date.now(), via: 'response_url' });
+    return { body: { ok: true } };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, arrivedAt: number): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let a: Record<string, unknown>;
+    let raw: string;
+    try {
+      raw = await readBody(req);
+      a = parseArgs(raw, req.headers['content-type'], url.searchParams);
+    } catch {
+      return send(res, { status: 400, body: { ok: false, error: 'invalid_form_data' } });
+    }
+    const apiMatch = /^\/api\/([\w.]+)$/.exec(url.pathname);
+    const responseMatch = /^\/response\/([\w-]+)$/.exec(url.pathname);
+    let call: FakeCall = { method: `${req.method} ${url.pathname}`, args: a, at: arrivedAt, status: 0, ok: false };
+    let reply: Reply = { status: 404, body: { ok: false, error: 'not_found' } };
+    if (apiMatch) {
+      call = { ...call, method: apiMatch[1]! };
+      reply = api(apiMatch[1]!, req, a, raw, arrivedAt);
+    } else if (responseMatch && req.method === 'POST') {
+      call = { ...call, method: 'response_url', responseId: responseMatch[1]! };
+      reply = respond(responseMatch[1]!, a);
+    }
+    call.status = reply.status ?? 200;
+    call.ok = reply.body.ok === true;
+    if (typeof reply.body.error === 'string') call.error = reply.body.error;
+    calls.push(call);
+    send(res, reply);
+    events.emit('call', call);
+  };
+
+  const server = createServer((req, res) => void handle(req, res, Date.now()));
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.unref(); // a test that forgets close() does not keep the process alive
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}/`;
+  let nextResponseId = 0;
+
+  return {
+    url: `${baseUrl}api/`,
+    baseUrl,
+    token,
+    calls: (method) => clone(calls.filter((c) => method === undefined || c.method === method)),
+    messages: (channel) =>
+      clone([...messages.values()].filter((m) => channel === undefined || m.channel === channel).sort(byTs)),
+    replies: (channel, threadTs) =>
+      clone([...messages.values()].filter((m) => m.channel === channel && m.thread_ts === threadTs).sort(byTs)),
+    ephemerals: (channel) => clone(ephemerals.filter((e) => channel === undefined || e.channel === channel)),
+    responseUrl: (bind = {}) => {
+      const rid = `r${++nextResponseId}`;
+      responseUrls.set(rid, bind);
+      return `${baseUrl}response/${rid}`;
+    },
+    rateLimited: () => clone(rateLimitedLog),
+    unheededRetries: () => unheeded.length,
+    unheededRetryLog: () => clone(unheeded),
+    waitFor: (method, match = () => true, timeoutMs = 5000) =>
+      new Promise<FakeCall>((resolve, reject) => {
+        const seen = calls.find((c) => c.method === method && match(c));
+        if (seen) return resolve(clone(seen));
+        const timer = setTimeout(() => {
+          events.off('call', listener);
+          reject(new Error(`slack fake: no ${method} call within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const listener = (c: FakeCall): void => {
+          if (c.method !== method || !match(c)) return;
+          clearTimeout(timer);
+          events.off('call', listener);
+          resolve(clone(c));
+        };
+        events.on('call', listener);
+      }),
+    reset: () => {
+      calls = [];
+      messages = new Map();
+      ephemerals = [];
+      limited = [];
+      rateLimitedLog = [];
+      unheeded = [];
+      buckets = new Map();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
+  res.end(JSON.stringify(reply.body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Arguments from a form or JSON body (or the query string); JSON and boolean form values are decoded. */
+function parseArgs(raw: string, contentType: string | undefined, query: URLSearchParams): Record<string, unknown> {
+  const args: Record<string, unknown> = Object.fromEntries(query);
+  if (contentType?.includes('application/json')) {
+    const parsed: unknown = raw ? JSON.parse(raw) : {};
+    return { ...args, ...(typeof parsed === 'object' && parsed !== null ? parsed : {}) };
+  }
+  for (const [k, v] of new URLSearchParams(raw)) {
+    args[k] = JSON_ARGS.has(k) ? decodeJson(v) : BOOLEAN_ARGS.has(k) ? v === 'true' || v === '1' : v;
+  }
+  return args;
+}
+
+function decodeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v; // left as a string, so the limit check reports it
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function blocksOf(a: Record<string, unknown>): unknown[] | undefined {
+  return Array.isArray(a.blocks) ? a.blocks : undefined;
+}
+
+/** ts strings have a fixed width here, so they sort as strings (Number() would round them). */
+function byTs(a: FakeMessage, b: FakeMessage): number {
+  return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
