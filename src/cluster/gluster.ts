@@ -1,0 +1,159 @@
+/**
+ * GlusterOps: the gluster read operations ferry runs over SSH on a compute node.
+ * Each asks for `--xml` first and falls back to the plain text when the node's
+ * gluster cannot give XML for that command (or gives something unparsable).
+ */
+import type { Config } from '../config.js';
+import { ClusterError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
+import type { ExecResult, Ssh } from '../ssh/types.js';
+import { glusterErrorFromText, isUnparsable } from './gluster-errors.js';
+import { parseFindmnt, parseStat, parseVolumeStatusText } from './gluster-text-status.js';
+import { parseHealText, parsePeerStatusText, parsePoolListText, parseVersion, parseVolumeInfoText, parseVolumeListText } from './gluster-text.js';
+import type { GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeStatus } from './gluster-types.js';
+import { parseHealXml, parsePeersXml, parseVolumeInfoXml, parseVolumeListXml, parseVolumeStatusXml } from './gluster-xml.js';
+
+/** gluster's own rule for volume names (and ferry.yml's `gluster.volume`). */
+export const VOLUME_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Throws a UsageError naming the argument unless `name` is a valid gluster volume name. */
+export function assertVolumeName(name: string, arg = 'volume'): void {
+  if (!VOLUME_NAME.test(name)) {
+    throw new UsageError(`${arg}: ${JSON.stringify(name)} is not a gluster volume name (letters, digits, '-' and '_', at most 64)`);
+  }
+}
+
+/** Typed gluster reads on one node at a time; `node` is a ferry.yml node name (the SSH host). */
+export class GlusterOps {
+  constructor(
+    private readonly ssh: Ssh,
+    private readonly config: Config,
+  ) {}
+
+  /** The GlusterFS version on `node`; tries `gluster --version`, then `glusterfs --version` (client-only nodes). */
+  async version(node: string): Promise<GlusterVersion> {
+    let r = await this.ssh.exec(node, ['gluster', '--version']);
+    if (r.exitCode !== 0) r = await this.ssh.exec(node, ['glusterfs', '--version']);
+    this.check(r);
+    return this.withHost(node, () => parseVersion(r.stdout));
+  }
+
+  /** The other members of the trusted pool as `node` sees them (`peer status`; the node itself is not listed). */
+  peers(node: string): Promise<Peer[]> {
+    return this.query(node, ['peer', 'status'], parsePeersXml, parsePeerStatusText);
+  }
+
+  /** Every member of the pool, `node` itself included as `localhost` (`pool list`). */
+  pool(node: string): Promise<Peer[]> {
+    return this.query(node, ['pool', 'list'], parsePeersXml, parsePoolListText);
+  }
+
+  /** Names of all volumes. */
+  volumes(node: string): Promise<string[]> {
+    return this.query(node, ['volume', 'list'], parseVolumeListXml, parseVolumeListText);
+  }
+
+  /** `volume info VOL`; NotFoundError when the volume does not exist. */
+  async volumeInfo(node: string, vol: string): Promise<VolumeInfo> {
+    assertVolumeName(vol);
+    const all = await this.query(node, ['volume', 'info', vol], parseVolumeInfoXml, parseVolumeInfoText);
+    return pick(all, (v) => v.name === vol, vol);
+  }
+
+  /**
+   * `volume status VOL [detail]`: bricks (online, pid, port) and daemons; with detail,
+   * each brick's filesystem figures. A stopped volume is a ClusterError `volume-not-started`.
+   */
+  async volumeStatus(node: string, vol: string, opts: { detail?: boolean } = {}): Promise<VolumeStatus> {
+    assertVolumeName(vol);
+    const args = ['volume', 'status', vol, ...(opts.detail ? ['detail'] : [])];
+    const all = await this.query(node, args, parseVolumeStatusXml, parseVolumeStatusText);
+    return pick(all, (v) => v.volume === vol, vol);
+  }
+
+  /** `volume heal VOL info`: per brick, whether it answered and the entries waiting for heal. */
+  heal(node: string, vol: string): Promise<HealEntry[]> {
+    assertVolumeName(vol);
+    return this.query(node, ['volume', 'heal', vol, 'info'], parseHealXml, parseHealText);
+  }
+
+  /** `volume heal VOL info summary`: per brick, counts only (pending, split-brain, possibly healing). */
+  healSummary(node: string, vol: string): Promise<HealEntry[]> {
+    assertVolumeName(vol);
+    return this.query(node, ['volume', 'heal', vol, 'info', 'summary'], parseHealXml, parseHealText);
+  }
+
+  /** Whether config.gluster.mountPoint is mounted on `node` (findmnt), and its owner and mode (stat). */
+  async mount(node: string): Promise<MountStatus> {
+    const target = this.config.gluster.mountPoint;
+    const fm = await this.ssh.exec(node, ['findmnt', '-n', '-o', 'FSTYPE,SOURCE,TARGET', target]);
+    // findmnt exits 1 with no output when nothing is mounted there.
+    if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) this.fail(fm);
+    const mounted = this.withHost(node, () => parseFindmnt(fm.stdout, target));
+    const st = await this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target]);
+    if (st.exitCode !== 0) {
+      if (/No such file or directory/.test(st.stderr)) return { ...mounted, exists: false, owner: null, group: null, mode: null };
+      this.fail(st);
+    }
+    return { ...mounted, exists: true, ...this.withHost(node, () => parseStat(st.stdout)) };
+  }
+
+  /**
+   * Runs `gluster --xml ARGS`; if that yields no parsable cliOutput document, runs
+   * `gluster ARGS` and parses the text. Known gluster errors (missing volume,
+   * stopped volume, glusterd down, ...) are thrown typed from either form.
+   */
+  private async query<T>(
+    node: string,
+    args: string[],
+    fromXml: (xml: string, host?: string) => T,
+    fromText: (stdout: string) => T,
+  ): Promise<T> {
+    const x = await this.ssh.exec(node, ['gluster', '--xml', ...args]);
+    if (x.stdout.includes('<cliOutput')) {
+      try {
+        return fromXml(x.stdout, node);
+      } catch (err) {
+        if (!isUnparsable(err)) throw err;
+      }
+    } else {
+      // e.g. glusterd down: the CLI prints the plain sentence even with --xml.
+      this.raiseKnown(x);
+    }
+    const t = await this.ssh.exec(node, ['gluster', ...args]);
+    this.check(t);
+    return this.withHost(node, () => fromText(t.stdout));
+  }
+
+  /** Throws the typed error for a failed command: known gluster text, else RemoteCommandError. */
+  private check(r: ExecResult): void {
+    if (r.exitCode === 0) return;
+    this.fail(r);
+  }
+
+  private fail(r: ExecResult): never {
+    this.raiseKnown(r);
+    throw new RemoteCommandError(r.host, r.argv, r.exitCode, r.stderr || r.stdout);
+  }
+
+  private raiseKnown(r: ExecResult): void {
+    if (r.exitCode === 0 && !/Connection failed\./.test(r.stdout)) return;
+    const known = glusterErrorFromText(`${r.stderr}\n${r.stdout}`, r.host);
+    if (known) throw known;
+  }
+
+  /** Parser errors carry no host; name the node in them. */
+  private withHost<T>(node: string, parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      if (isUnparsable(err) && err.host === undefined) throw new ClusterError(`${node}: ${err.message}`, err.kind, node);
+      throw err;
+    }
+  }
+}
+
+function pick<T>(items: T[], match: (t: T) => boolean, vol: string): T {
+  const found = items.find(match);
+  if (!found) throw new NotFoundError(`gluster volume ${vol} does not exist`);
+  return found;
+}

@@ -1,0 +1,203 @@
+/**
+ * NovaOps: the nova operations ferry runs on the control node, through the `nova`
+ * CLI (tables) or, when config.openstack.cli is `openstack`, the openstack CLI
+ * with `-f json`. Every argument is validated before it becomes an argv element.
+ */
+import type { Config } from '../config.js';
+import { HostName } from '../config.js';
+import { AmbiguousError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
+import type { Ssh } from '../ssh/types.js';
+import {
+  parseComputeServiceListJson, parseHypervisorListJson, parseHypervisorShowJson, parseMigrationListJson,
+  parseServerEventListJson, parseServerListJson, parseServerShowJson,
+} from './nova-json.js';
+import {
+  novaCliError, parseHypervisorList, parseHypervisorShow, parseInstanceActions, parseMigrationList, parseNovaList,
+  parseNovaShow, parseServiceList, stripNovaNoise,
+} from './nova-text.js';
+import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
+
+const INSTANCE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BINARY = /^[a-z][a-z0-9-]{0,63}$/;
+const MICROVERSION = /^2\.\d{1,3}$/;
+
+/** An instance name or UUID; UsageError naming `arg` otherwise. */
+export function assertInstanceRef(ref: string, arg = 'instance'): void {
+  if (!INSTANCE_REF.test(ref) && !UUID.test(ref)) {
+    throw new UsageError(`${arg}: ${JSON.stringify(ref)} is not an instance name or UUID (letters, digits, '.', '_', '-'; starting with a letter or digit)`);
+  }
+}
+
+/** An RFC 1123 host name; UsageError naming `arg` otherwise. */
+export function assertHostName(host: string, arg = 'host'): void {
+  if (!HostName.safeParse(host).success) throw new UsageError(`${arg}: ${JSON.stringify(host)} is not a host name`);
+}
+
+function assertReason(reason: string): void {
+  // One argv element, but argparse would take a leading '-' for an option.
+  if (reason.length < 1 || reason.length > 255 || /[\x00-\x1f\x7f]/.test(reason) || reason.startsWith('-')) {
+    throw new UsageError(`reason: ${JSON.stringify(reason)} must be 1-255 printable characters, not starting with '-'`);
+  }
+}
+
+/** Typed nova operations, all run on config.nodes.control with config.openstack.openrc sourced. */
+export class NovaOps {
+  constructor(
+    private readonly ssh: Ssh,
+    private readonly config: Config,
+  ) {}
+
+  private get osc(): boolean {
+    return this.config.openstack.cli === 'openstack';
+  }
+
+  /** One instance by name or UUID. NotFoundError if none; AmbiguousError listing the ids if the name matches several. */
+  async show(ref: string): Promise<Server> {
+    assertInstanceRef(ref);
+    if (this.osc) return parseServerShowJson(await this.run(['openstack', 'server', 'show', ref, '-f', 'json'], ref));
+    return parseNovaShow(await this.run(['nova', 'show', ref], ref));
+  }
+
+  /** Instances, optionally only those on `host`, optionally of every project. */
+  async list(opts: { host?: string; allTenants?: boolean } = {}): Promise<ServerSummary[]> {
+    if (opts.host !== undefined) assertHostName(opts.host);
+    const host = opts.host === undefined ? [] : ['--host', opts.host];
+    if (this.osc) {
+      const all = opts.allTenants ? ['--all-projects'] : [];
+      return parseServerListJson(await this.run(['openstack', 'server', 'list', ...host, ...all, '--long', '-f', 'json']));
+    }
+    return parseNovaList(await this.run(['nova', 'list', ...host, ...(opts.allTenants ? ['--all-tenants'] : [])]));
+  }
+
+  /** Nova services, optionally filtered by host and binary (`nova-compute`). */
+  async services(opts: { host?: string; binary?: string } = {}): Promise<Service[]> {
+    if (opts.host !== undefined) assertHostName(opts.host);
+    if (opts.binary !== undefined && !BINARY.test(opts.binary)) throw new UsageError(`binary: ${JSON.stringify(opts.binary)} is not a service binary name`);
+    const host = opts.host === undefined ? [] : ['--host', opts.host];
+    if (this.osc) {
+      const service = opts.binary === undefined ? [] : ['--service', opts.binary];
+      return parseComputeServiceListJson(await this.run(['openstack', 'compute', 'service', 'list', ...host, ...service, '-f', 'json']));
+    }
+    const binary = opts.binary === undefined ? [] : ['--binary', opts.binary];
+    return parseServiceList(await this.run(['nova', 'service-list', ...host, ...binary]));
+  }
+
+  /** All hypervisors (id, hostname, state; status from nova, type and IP from openstack). */
+  async hypervisors(): Promise<Hypervisor[]> {
+    if (this.osc) return parseHypervisorListJson(await this.run(['openstack', 'hypervisor', 'list', '-f', 'json']));
+    return parseHypervisorList(await this.run(['nova', 'hypervisor-list']));
+  }
+
+  /**
+   * One hypervisor by hostname. With the negotiated microversion (>= 2.88) nova omits
+   * RAM/vCPU figures; pass `{ microversion: '2.87' }` to get them.
+   */
+  async hypervisor(name: string, opts: { microversion?: string } = {}): Promise<Hypervisor> {
+    assertHostName(name, 'hypervisor');
+    if (opts.microversion !== undefined && !MICROVERSION.test(opts.microversion)) {
+      throw new UsageError(`microversion: ${JSON.stringify(opts.microversion)} is not a compute API microversion like 2.87`);
+    }
+    const mv = opts.microversion === undefined ? [] : ['--os-compute-api-version', opts.microversion];
+    if (this.osc) return parseHypervisorShowJson(await this.run(['openstack', ...mv, 'hypervisor', 'show', name, '-f', 'json']));
+    return parseHypervisorShow(await this.run(['nova', ...mv, 'hypervisor-show', name]));
+  }
+
+  /** Every migration nova remembers (running and finished). */
+  async migrations(): Promise<Migration[]> {
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', '-f', 'json']));
+    return parseMigrationList(await this.run(['nova', 'migration-list']));
+  }
+
+  /** The in-progress migrations of one instance, with memory/disk progress (nova). */
+  async serverMigrations(ref: string): Promise<Migration[]> {
+    assertInstanceRef(ref);
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
+    return parseMigrationList(await this.run(['nova', 'server-migration-list', ref], ref));
+  }
+
+  /** The actions taken on one instance (create, live-migration, ...). */
+  async actions(ref: string): Promise<InstanceAction[]> {
+    assertInstanceRef(ref);
+    if (this.osc) return parseServerEventListJson(await this.run(['openstack', 'server', 'event', 'list', ref, '-f', 'json'], ref));
+    return parseInstanceActions(await this.run(['nova', 'instance-action-list', ref], ref));
+  }
+
+  /**
+   * Starts a live migration of `ref` to the nova-compute host `targetHost` and returns
+   * at once (nova answers before the move; poll show() for status/host).
+   * nova's refusals (same host, unknown host, instance stopped) are ClusterErrors of kind BadRequest / Conflict.
+   */
+  async liveMigrate(ref: string, targetHost: string): Promise<void> {
+    assertInstanceRef(ref);
+    assertHostName(targetHost, 'target host');
+    if (this.osc) await this.run(['openstack', 'server', 'migrate', '--live-migration', '--host', targetHost, ref], ref);
+    else await this.run(['nova', 'live-migration', ref, targetHost], ref);
+  }
+
+  /** Disables the nova-compute service of `host` (no new instances scheduled there) and returns it. */
+  async serviceDisable(host: string, reason: string): Promise<Service> {
+    assertHostName(host);
+    assertReason(reason);
+    const svc = await this.computeService(host);
+    if (this.osc) {
+      await this.run(['openstack', 'compute', 'service', 'set', '--disable', '--disable-reason', reason, host, 'nova-compute']);
+      return this.computeService(host);
+    }
+    const answer = parseServiceList(await this.run(['nova', 'service-disable', '--reason', reason, ...this.serviceArgs(svc)]))[0];
+    return { ...svc, status: 'disabled', disabledReason: answer?.disabledReason ?? reason };
+  }
+
+  /** Enables the nova-compute service of `host` again and returns it. */
+  async serviceEnable(host: string): Promise<Service> {
+    assertHostName(host);
+    const svc = await this.computeService(host);
+    if (this.osc) {
+      await this.run(['openstack', 'compute', 'service', 'set', '--enable', host, 'nova-compute']);
+      return this.computeService(host);
+    }
+    await this.run(['nova', 'service-enable', ...this.serviceArgs(svc)]);
+    return { ...svc, status: 'enabled', disabledReason: null };
+  }
+
+  private async computeService(host: string): Promise<Service> {
+    const svc = (await this.services({ host, binary: 'nova-compute' })).find((s) => s.host === host && s.binary === 'nova-compute');
+    if (!svc) throw new NotFoundError(`no nova-compute service on host ${host}`);
+    return svc;
+  }
+
+  /**
+   * Microversion >= 2.53 identifies services by UUID and `service-disable` takes only
+   * that id; older ones take `HOST BINARY` (fixtures nova-service-disable*). The id's
+   * form tells which one the server speaks.
+   */
+  private serviceArgs(svc: Service): string[] {
+    return UUID.test(svc.id) ? [svc.id] : [svc.host, svc.binary];
+  }
+
+  /**
+   * Runs a command on the control node with the openrc sourced. A non-zero exit
+   * becomes the typed error for its stderr; an ambiguous instance name is resolved
+   * to the ids that share it.
+   */
+  private async run(argv: string[], ref?: string): Promise<string> {
+    const control = this.config.nodes.control.name;
+    const source = this.config.openstack.openrc;
+    const r = await this.ssh.exec(control, argv, source === undefined ? {} : { source });
+    if (r.exitCode === 0) return r.stdout;
+    const err = novaCliError(r.stderr, r.exitCode);
+    if (err instanceof AmbiguousError && ref !== undefined) throw await this.ambiguous(ref);
+    throw err ?? new RemoteCommandError(control, argv, r.exitCode, stripNovaNoise(r.stderr) || r.stdout);
+  }
+
+  /** The ids of every instance named exactly `name`, as an AmbiguousError. */
+  private async ambiguous(name: string): Promise<AmbiguousError> {
+    // nova matches --name as a regular expression; anchor it and escape the dots.
+    const pattern = `^${name.replace(/\./g, '\\.')}$`;
+    const rows = this.osc
+      ? parseServerListJson(await this.run(['openstack', 'server', 'list', '--name', pattern, '-f', 'json']))
+      : parseNovaList(await this.run(['nova', 'list', '--name', pattern]));
+    const ids = rows.filter((s) => s.name === name).map((s) => s.id);
+    return new AmbiguousError(`${ids.length || 'several'} instances are named '${name}'${ids.length ? `: ${ids.join(', ')}` : ''}; use an ID`, ids);
+  }
+}

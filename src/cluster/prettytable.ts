@@ -1,0 +1,71 @@
+/**
+ * Reads the ASCII tables that novaclient prints with prettytable:
+ *
+ *   +------+---------+
+ *   | ID   | Name    |
+ *   +------+---------+
+ *   | 1    | cirros1 |
+ *   +------+---------+
+ */
+import { ClusterError } from '../errors.js';
+
+/** Header names and data rows, every row as long as the header. */
+export interface Table {
+  headers: string[];
+  rows: string[][];
+}
+
+const BORDER = /^\+(?:-+\+)+$/;
+
+/**
+ * Parses a prettytable. A row whose first cell is empty continues the row above
+ * (a multi-line value: nova prints each line of a `fault` or a long value as its own
+ * row with an empty Property column); its non-empty cells are appended with `\n`.
+ * @param what the command, for the error when the text is not a table
+ */
+export function readTable(text: string, what: string): Table {
+  const lines = text.replace(/\r/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  const borders = lines.flatMap((l, i) => (BORDER.test(l) ? [i] : []));
+  if (borders.length < 2) throw new ClusterError(`could not parse ${what}: not a table`, 'unparsable');
+  const first = borders[0]!;
+  const stops = [...lines[first]!].flatMap((c, i) => (c === '+' ? [i] : []));
+  const cellsOf = (line: string) => splitRow(line, stops, what);
+  const headers = cellsOf(lines[first + 1]!).map((h) => h.trim());
+  const rows: string[][] = [];
+  for (const line of lines.slice(borders[1]! + 1)) {
+    if (BORDER.test(line)) continue;
+    if (!line.startsWith('|')) throw new ClusterError(`could not parse ${what}: stray line ${JSON.stringify(line)}`, 'unparsable');
+    const cells = cellsOf(line);
+    const prev = rows.at(-1);
+    if (cells[0] === '' && prev) {
+      cells.forEach((c, i) => {
+        if (c !== '') prev[i] = prev[i] === '' ? c : `${prev[i]}\n${c}`;
+      });
+    } else {
+      rows.push(cells);
+    }
+  }
+  return { headers, rows };
+}
+
+/** The rows as records keyed by header. */
+export function tableRecords(table: Table): Record<string, string>[] {
+  return table.rows.map((r) => Object.fromEntries(table.headers.map((h, i) => [h, r[i] ?? ''])));
+}
+
+/**
+ * Cuts a row at the border's column stops. prettytable pads by display width, so a
+ * row with wide (CJK, emoji) characters does not line up with the border; then we
+ * split on ` | ` instead, which is right unless a value itself contains ` | `.
+ */
+function splitRow(line: string, stops: number[], what: string): string[] {
+  const aligned = stops.every((s) => line[s] === '|') && line.length === stops.at(-1)! + 1;
+  // novaclient left-aligns every table: drop the one-space padding but keep a value's
+  // own indentation (the continuation lines of a traceback).
+  if (aligned) return stops.slice(0, -1).map((s, i) => line.slice(s + 1, stops[i + 1]).replace(/^ /, '').trimEnd());
+  const cells = line.replace(/^\|\s?/, '').replace(/\s?\|$/, '').split(/\s\|\s/).map((c) => c.trim());
+  if (cells.length !== stops.length - 1) {
+    throw new ClusterError(`could not parse ${what}: row does not fit the table: ${JSON.stringify(line)}`, 'unparsable');
+  }
+  return cells;
+}
