@@ -1,5 +1,11 @@
 /** The catalog: every slash command ferry knows, in the order `/ferry help` lists them. */
 import type { CommandDefinition } from '../src/command.js';
+import glusterStatus from './gluster-status.js';
+import glusterPeers from './gluster-peers.js';
+import glusterVolumeInfo from './gluster-volume-info.js';
+import novaShow from './nova-show.js';
+import novaList from './nova-list.js';
+import novaServices from './nova-services.js';
 import ferryHelp from './ferry-help.js';
 
-export const commands: readonly CommandDefinition[] = [ferryHelp];
+export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, novaShow, novaList, novaServices, ferryHelp];

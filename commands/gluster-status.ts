@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/command.js';
+import { report } from '../src/report.js';
+import { VolumeArg } from '../src/router.js';
+import { brickRows, collectStorageHealth, why } from '../src/cluster/storage-health.js';
+
+export default defineCommand({
+  name: 'gluster status',
+  usage: '/gluster status [VOLUME]',
+  summary: 'Health of the shared instance storage: peers, bricks, heal, every mount',
+  examples: ['/gluster status', '/gluster status vm-instances'],
+  positionals: ['volume'],
+  args: z.object({ volume: VolumeArg.optional() }),
+  role: 'viewer',
+  run: async ({ args, cluster }) => {
+    const h = await collectStorageHealth(cluster, args.volume);
+    const nodeOf = (host: string) => cluster.config.nodes.computes.find((n) => n.fqdn === host || n.name === host)?.name ?? host;
+    const text = <T>(a: { ok: true; value: T } | { ok: false; error: Error }, f: (v: T) => string) => (a.ok ? f(a.value) : `? (${why(a.error)})`);
+    return report({
+      title: `Storage: volume ${h.volume}`,
+      verdict: h.verdict,
+      reasons: h.reasons.length ? h.reasons.map((r) => `${r.level}: ${r.text}`) : [`${h.nodes.length} nodes, every brick online, nothing pending heal`],
+      tables: [
+        {
+          title: 'Bricks',
+          columns: ['Brick', 'Node', 'Online', 'PID', 'Port'],
+          rows: h.status.ok ? brickRows(h.status.value.bricks, nodeOf) : [[`volume status unavailable: ${why(h.status.error)}`, '', '', '', '']],
+        },
+        {
+          title: 'Peers',
+          columns: ['Host', 'State', 'Connected'],
+          rows: h.pool.map((p) => [p.host, p.state, p.connected === null ? '?' : p.connected ? 'yes' : 'NO']),
+        },
+        {
+          title: 'Heal',
+          columns: ['Brick', 'Pending', 'Split-brain', 'Status'],
+          rows: h.heal.ok
+            ? h.heal.value.map((e) => [`${e.host}:${e.path}`, String(e.pending ?? '?'), String(e.splitBrain ?? '?'), e.status])
+            : [[`heal info unavailable: ${why(h.heal.error)}`, '', '', '']],
+        },
+        {
+          title: 'Nodes',
+          columns: ['Node', 'Reachable', 'Mounted', 'FS type', 'Source', 'Owner', 'Gluster'],
+          rows: h.nodes.map((n) => {
+            const down = [n.version, n.mount, n.peers].find((a) => !a.ok);
+            const reachable = n.version.ok || n.mount.ok || n.peers.ok ? 'yes' : `NO (${down && !down.ok ? why(down.error) : '?'})`;
+            return [
+              n.node,
+              reachable,
+              text(n.mount, (m) => (m.mounted ? 'yes' : 'NO')),
+              text(n.mount, (m) => m.fstype ?? '-'),
+              text(n.mount, (m) => m.source ?? '-'),
+              text(n.mount, (m) => (m.owner ? `${m.owner}:${m.group}` : '-')),
+              text(n.version, (v) => v.text),
+            ];
+          }),
+        },
+      ],
+    });
+  },
+});
