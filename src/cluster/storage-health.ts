@@ -6,6 +6,7 @@
  */
 import type { Cluster } from './cluster.js';
 import type { Brick, GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeStatus } from './gluster-types.js';
+import { compareVersions } from './gluster-text.js';
 import { ClusterError, HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { worst, type Verdict } from '../report.js';
 
@@ -99,11 +100,6 @@ function samePeer(p: Peer, n: { node: string; fqdn: string }): boolean {
   return [p.hostname, ...p.otherNames].some((h) => h === n.fqdn || h === n.node);
 }
 
-const compareVersion = (v: GlusterVersion, min: string) => {
-  const [a = 0, b = 0, c = 0] = min.split('.').map(Number);
-  return v.major - a || v.minor - b || v.patch - c;
-};
-
 function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string): StorageHealth['reasons'] {
   const fail: string[] = [];
   const warn: string[] = [];
@@ -113,7 +109,7 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
       fail.push(`${n.node} ${why(transport.error)}`);
       continue;
     }
-    if (n.version.ok && compareVersion(n.version.value, minVersion) < 0) {
+    if (n.version.ok && compareVersions(n.version.value, minVersion) < 0) {
       fail.push(`${n.node} runs gluster ${n.version.value.text}, older than ${minVersion}: it read-locks files while healing them, which freezes instances`);
     }
     if (!n.mount.ok) warn.push(`${n.node}: cannot read the instances mount (${why(n.mount.error)})`);

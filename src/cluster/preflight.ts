@@ -1,0 +1,208 @@
+/**
+ * What must hold before a live migration, one row per check: PASS / WARN /
+ * FAIL, what was seen, and what to do about it. All questions are asked at
+ * once; a node that does not answer makes its checks FAIL, never hangs them.
+ */
+import type { Cluster } from './cluster.js';
+import type { NodeConfig } from '../config.js';
+import type { Server, Service, Hypervisor } from './nova-types.js';
+import type { MountStatus, GlusterVersion, VolumeStatus, HealEntry, Peer } from './gluster-types.js';
+import { compareVersions } from './gluster-text.js';
+import { migrationCacheSafe, readNovaConf, type NovaConf } from './nova-conf.js';
+import { type Answer, why } from './storage-health.js';
+import { AmbiguousError, NotFoundError } from '../errors.js';
+
+export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
+
+export interface Check {
+  check: string;
+  verdict: CheckVerdict;
+  detail: string;
+  hint: string;
+}
+
+export interface MigrationPreflight {
+  checks: Check[];
+  verdict: CheckVerdict;
+  server?: Server;
+  source?: NodeConfig;
+  target?: NodeConfig;
+}
+
+const settle = <T>(p: Promise<T>): Promise<Answer<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error : new Error(String(error)) }),
+  );
+
+const pass = (check: string, detail: string): Check => ({ check, verdict: 'PASS', detail, hint: '' });
+const warn = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'WARN', detail, hint });
+const fail = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'FAIL', detail, hint });
+
+/** A compute node of ferry.yml by nova host name or fqdn. */
+export function findCompute(cluster: Cluster, name: string | null | undefined): NodeConfig | undefined {
+  return cluster.config.nodes.computes.find((n) => n.name === name || n.fqdn === name);
+}
+
+/** Runs every check for moving `instanceRef` to `targetName`. */
+export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string): Promise<MigrationPreflight> {
+  const { nova } = cluster;
+  const target = findCompute(cluster, targetName);
+  const serverAnswer = await settle(nova.show(instanceRef));
+  const server = serverAnswer.ok ? serverAnswer.value : undefined;
+  const source = findCompute(cluster, server?.host);
+  const checks: Check[] = [instanceCheck(serverAnswer, instanceRef)];
+  if (!target) {
+    checks.push(fail('target host', `${targetName} is not a compute node in ferry.yml`, `Pick one of: ${cluster.config.nodes.computes.map((n) => n.name).join(', ')}`));
+  }
+  if (server && !source) {
+    checks.push(fail('source host', `${server.host ?? 'unknown'} is not a compute node in ferry.yml`, 'Add the node to ferry.yml, or migrate it with nova directly.'));
+  }
+  if (server && target && source?.name === target.name) {
+    checks.push(fail('target host', `${server.name} is already on ${target.name}`, 'Choose another target host.'));
+  }
+  const nodes = [source, target].filter((n): n is NodeConfig => n !== undefined);
+  const unique = nodes.filter((n, i) => nodes.findIndex((m) => m.name === n.name) === i);
+  const [service, mounts, versions, peers, volume, heal, conf, capacity] = await Promise.all([
+    target ? settle(nova.services({ host: target.name, binary: 'nova-compute' })) : undefined,
+    Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.mount(n.name))] as const)),
+    Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.version(n.name))] as const)),
+    Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.peers(n.name))] as const)),
+    unique.length ? firstOk(unique.map((n) => () => cluster.gluster.volumeStatus(n.name, cluster.config.gluster.volume))) : undefined,
+    unique.length ? firstOk(unique.map((n) => () => cluster.gluster.healSummary(n.name, cluster.config.gluster.volume))) : undefined,
+    source ? settle(readNovaConf(cluster.ssh, source.name)) : undefined,
+    target && server ? capacityOf(cluster, target) : undefined,
+  ]);
+  if (target && service) checks.push(serviceCheck(target, service));
+  for (const [n, m] of mounts) checks.push(mountCheck(cluster, n, m));
+  if (volume) checks.push(volumeCheck(cluster.config.gluster.volume, volume));
+  if (unique.length) checks.push(peersCheck(peers, cluster));
+  if (heal) checks.push(healCheck(heal));
+  for (const [n, v] of versions) checks.push(versionCheck(n, v, cluster.config.gluster.minVersion));
+  if (source && conf) checks.push(cacheCheck(source, conf));
+  if (target && server && capacity) checks.push(capacityCheck(target, server, capacity));
+  const verdict: CheckVerdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
+  return { checks, verdict, server, source, target };
+}
+
+/** Tries each asker in order until one answers (a volume question any node can answer). */
+async function firstOk<T>(askers: (() => Promise<T>)[]): Promise<Answer<T>> {
+  let last: Answer<T> = { ok: false, error: new Error('nobody to ask') };
+  const all = await Promise.all(askers.map((a) => settle(a())));
+  for (const a of all) {
+    if (a.ok) return a;
+    last = a;
+  }
+  return last;
+}
+
+function instanceCheck(a: Answer<Server>, ref: string): Check {
+  const name = 'instance';
+  if (!a.ok) {
+    if (a.error instanceof AmbiguousError) return fail(name, a.error.message, `Use the instance id: ${a.error.ids.join(', ')}`);
+    if (a.error instanceof NotFoundError) return fail(name, `no instance ${ref}`, 'Check the name with /nova list.');
+    return fail(name, `nova show ${ref} failed: ${why(a.error)}`, 'Check the control node and nova-api.');
+  }
+  const s = a.value;
+  if (s.status !== 'ACTIVE') return fail(name, `${s.name} is ${s.status}${s.taskState ? ` / ${s.taskState}` : ''}`, s.status === 'MIGRATING' ? 'A migration is already running: watch it with /nova show.' : 'Only ACTIVE instances can be live-migrated.');
+  if (s.taskState) return fail(name, `${s.name} has task ${s.taskState} in progress`, 'Wait until the task ends (task_state None).');
+  if (s.powerState !== 'Running') return fail(name, `${s.name} power state is ${s.powerState}`, 'Start the instance, or cold-migrate it instead.');
+  return pass(name, `${s.name} (${s.id}) ACTIVE, Running, on ${s.host}`);
+}
+
+function serviceCheck(target: NodeConfig, a: Answer<Service[]>): Check {
+  const name = 'target nova-compute';
+  if (!a.ok) return fail(name, `cannot list services: ${why(a.error)}`, 'Check the control node and nova-api.');
+  const s = a.value.find((x) => x.host === target.name && x.binary === 'nova-compute');
+  if (!s) return fail(name, `no nova-compute service on ${target.name}`, 'Is nova-compute installed and registered there?');
+  if (s.status !== 'enabled') return fail(name, `nova-compute on ${target.name} is disabled${s.disabledReason ? ` (${s.disabledReason})` : ''}`, `Enable it (/nova service-enable ${target.name}) or pick another target.`);
+  if (s.state !== 'up') return fail(name, `nova-compute on ${target.name} is ${s.state ?? 'not reporting'}`, 'Check nova-compute on the target (systemctl status nova-compute).');
+  return pass(name, `enabled and up on ${target.name}`);
+}
+
+function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>): Check {
+  const name = `shared storage on ${n.name}`;
+  const { mountPoint, volume } = cluster.config.gluster;
+  const hint = `Mount it: mount -t glusterfs localhost:${volume} ${mountPoint} && chown nova:nova ${mountPoint}`;
+  if (!a.ok) return fail(name, `cannot check ${mountPoint}: ${why(a.error)}`, 'Check that the node answers over SSH.');
+  const m = a.value;
+  if (!m.mounted) return fail(name, `${mountPoint} is not mounted: instance disks would not be shared`, hint);
+  if (m.fstype !== 'fuse.glusterfs') return fail(name, `${mountPoint} is ${m.fstype}, not fuse.glusterfs`, hint);
+  if (!m.source?.endsWith(`:${volume}`)) return fail(name, `${mountPoint} is mounted from ${m.source}, not volume ${volume}`, hint);
+  if (m.owner !== 'nova' || m.group !== 'nova') return fail(name, `${mountPoint} is owned ${m.owner}:${m.group}`, `chown nova:nova ${mountPoint}`);
+  return pass(name, `${m.source} on ${mountPoint} (fuse.glusterfs, nova:nova)`);
+}
+
+function volumeCheck(volume: string, a: Answer<VolumeStatus>): Check {
+  const name = `volume ${volume}`;
+  if (!a.ok) return fail(name, why(a.error), `Start it (gluster volume start ${volume}) or check glusterd.`);
+  const offline = a.value.bricks.filter((b) => !b.online);
+  if (offline.length) return fail(name, `brick ${offline.map((b) => b.name).join(', ')} offline`, 'Bring the brick back (gluster volume start VOLUME force restarts missing brick processes) and let heal finish.');
+  return pass(name, `Started, ${a.value.bricks.length} bricks online`);
+}
+
+function peersCheck(views: (readonly [NodeConfig, Answer<Peer[]>])[], cluster: Cluster): Check {
+  const name = 'gluster peers';
+  const failed = views.filter(([, a]) => !a.ok);
+  if (failed.length) return fail(name, failed.map(([n, a]) => `${n.name}: ${a.ok ? '' : why(a.error)}`).join('; '), 'Start glusterd on that node (systemctl start glusterd).');
+  const disconnected = new Set(views.flatMap(([, a]) => (a.ok ? a.value.filter((p) => !p.connected).map((p) => p.hostname) : [])));
+  if (disconnected.size) return fail(name, `${[...disconnected].join(', ')} disconnected`, 'Check glusterd and the network on those nodes before moving disks around.');
+  return pass(name, `all peers connected (${cluster.config.nodes.computes.length} nodes)`);
+}
+
+function healCheck(a: Answer<HealEntry[]>): Check {
+  const name = 'heal';
+  if (!a.ok) return warn(name, `heal state unknown: ${why(a.error)}`, 'Check with: gluster volume heal VOLUME info summary');
+  const split = a.value.filter((e) => (e.splitBrain ?? 0) > 0);
+  if (split.length) return fail(name, split.map((e) => `${e.splitBrain} in split-brain on ${e.host}`).join('; '), 'Resolve the split-brain first (gluster volume heal VOLUME info split-brain).');
+  const pending = a.value.filter((e) => (e.pending ?? 0) > 0);
+  if (pending.length) return warn(name, pending.map((e) => `${e.pending} pending on ${e.host}`).join('; '), 'Wait for heal to finish, or migrate knowing the disk may still be syncing.');
+  return pass(name, 'nothing pending heal');
+}
+
+function versionCheck(n: NodeConfig, a: Answer<GlusterVersion>, min: string): Check {
+  const name = `gluster version on ${n.name}`;
+  if (!a.ok) return fail(name, why(a.error), 'Check glusterfs on the node.');
+  if (compareVersions(a.value.text, min) < 0) {
+    return fail(name, `${a.value.text} < ${min}: it read-locks files while healing them, which freezes the instance`, `Upgrade GlusterFS on ${n.name} to ${min} or later.`);
+  }
+  return pass(name, a.value.text);
+}
+
+function cacheCheck(source: NodeConfig, a: Answer<NovaConf>): Check {
+  const name = `disk cache on ${source.name}`;
+  if (!a.ok) return fail(name, `cannot read nova.conf: ${why(a.error)}`, 'Check /etc/nova/nova.conf on the source.');
+  if (migrationCacheSafe(a.value)) return pass(name, a.value.diskCacheModes.file === 'none' ? 'disk_cachemodes file=none' : 'VIR_MIGRATE_UNSAFE in live_migration_flag');
+  return fail(
+    name,
+    'disks use a cache mode other than none: libvirt would end with "Unsafe migration: Migration may lead to data corruption if disks use cache != none"',
+    'Either set [libvirt] disk_cachemodes = "file=none" in nova.conf, or add VIR_MIGRATE_UNSAFE to live_migration_flag; then restart nova-compute.',
+  );
+}
+
+interface Capacity {
+  hypervisor?: Hypervisor;
+  error?: Error;
+}
+
+/** With compute API >= 2.88 hypervisors no longer report RAM and vCPUs; 2.87 still does. */
+async function capacityOf(cluster: Cluster, target: NodeConfig): Promise<Capacity> {
+  const a = await settle(cluster.nova.hypervisor(target.fqdn, { microversion: '2.87' }));
+  return a.ok ? { hypervisor: a.value } : { error: a.error };
+}
+
+function capacityCheck(target: NodeConfig, server: Server, c: Capacity): Check {
+  const name = `room on ${target.name}`;
+  const field = (p: string) => Number(server.fields.find(([k]) => k === p)?.[1]);
+  const ram = field('flavor:ram');
+  const vcpus = field('flavor:vcpus');
+  const h = c.hypervisor;
+  if (!h || h.freeRamMb === undefined || h.vcpus === undefined || h.vcpusUsed === undefined) {
+    return warn(name, `capacity unknown${c.error ? ` (${why(c.error)})` : ''}`, 'Check free RAM and vCPUs with: openstack resource provider usage show');
+  }
+  const freeVcpus = h.vcpus - h.vcpusUsed;
+  if ((Number.isFinite(ram) && h.freeRamMb < ram) || (Number.isFinite(vcpus) && freeVcpus < vcpus)) {
+    return warn(name, `needs ${ram} MB / ${vcpus} vCPU, has ${h.freeRamMb} MB / ${freeVcpus} vCPU free`, 'The scheduler may refuse it (No valid host); pick a target with more room.');
+  }
+  return pass(name, `${h.freeRamMb} MB and ${freeVcpus} vCPU free`);
+}
