@@ -6,6 +6,7 @@ import glusterVolumeInfo from './gluster-volume-info.js';
 import novaShow from './nova-show.js';
 import novaList from './nova-list.js';
 import novaServices from './nova-services.js';
+import migrate from './migrate.js';
 import ferryHelp from './ferry-help.js';
 
-export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, novaShow, novaList, novaServices, ferryHelp];
+export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, novaShow, novaList, novaServices, migrate, ferryHelp];

@@ -10,11 +10,14 @@ import { roleOf } from '../policy.js';
 import { commands } from '../../commands/index.js';
 import { renderTerminal } from './render-terminal.js';
 import { renderJson } from './render-json.js';
+import { waitForJob } from './wait-job.js';
+import { startWorkers } from '../jobs/workers.js';
+import { createNotifier } from '../jobs/notifier.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { as: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, redis: { type: 'boolean' } },
+    options: { as: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, redis: { type: 'boolean' }, 'no-worker': { type: 'boolean' } },
     allowPositionals: true,
   });
   const line = positionals.join(' ');
@@ -27,6 +30,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
   const rt = await createRuntime(config, log, { redis: values.redis ?? Boolean(process.env.REDIS_URL) });
   // A local user of the ferry host already holds the SSH key; without --as they act as admin.
+  const color = process.stdout.isTTY ?? false;
   const userId = values.as ?? `cli:${os.userInfo().username}`;
   try {
     const outcome = await dispatch(
@@ -41,7 +45,20 @@ export async function runCommand(argv: string[]): Promise<number> {
         resolveRole: async (id) => (id.startsWith('cli:') ? 'admin' : roleOf(config, id)),
       },
     );
-    const out = values.json ? renderJson(outcome.report) : renderTerminal(outcome.report, { color: process.stdout.isTTY ?? false });
+    if (outcome.report.job && rt.jobs) {
+      const jobs = rt.jobs;
+      // A bare `ferry run` works its own job unless --no-worker says another process does.
+      const workers = values['no-worker'] ? undefined : startWorkers({ ...rt, jobs }, createNotifier(config, log));
+      try {
+        process.stdout.write(renderTerminal(outcome.report, { color }) + '\n');
+        outcome.report = await waitForJob(jobs, outcome.report.job.queue, outcome.report.job.id, (r) => {
+          if (!values.json) process.stdout.write(`… ${r.reasons[0] ?? r.title}\n`);
+        });
+      } finally {
+        await workers?.close();
+      }
+    }
+    const out = values.json ? renderJson(outcome.report) : renderTerminal(outcome.report, { color });
     process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
     return outcome.report.verdict === 'FAIL' ? 1 : 0;
   } finally {

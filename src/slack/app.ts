@@ -106,6 +106,8 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         const outcome = await dispatch({ line, userId: command.user_id, channel: command.channel_id, requestId: command.trigger_id, progress }, deps);
         const actions = approvalButtons(outcome.report);
         if (outcome.ephemeral) await poster.respond(respond, outcome.report);
+        // A job now owns the message and updates it to the end.
+        else if (message && outcome.report.job) return;
         else if (message) await poster.update(message, outcome.report, actions);
         else await poster.post(command.channel_id, outcome.report, actions);
       })().catch((err: Error) => log.error({ err, line }, 'answering a slash command failed')),

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/command.js';
+import { report, type Report } from '../src/report.js';
+import { HostArg, InstanceRef } from '../src/router.js';
+import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
+import { AlreadyMigrating, enqueueMigration, pendingHeal } from '../src/jobs/migration.js';
+
+/** The preflight as a table: one row per check. */
+export function preflightTable(pf: MigrationPreflight) {
+  return { title: 'Preflight', columns: ['Check', 'Verdict', 'Seen', 'What to do'], rows: pf.checks.map((c) => [c.check, c.verdict, c.detail, c.hint]) };
+}
+
+const verdictOf = (pf: MigrationPreflight) => (pf.verdict === 'PASS' ? 'OK' : pf.verdict);
+
+export default defineCommand({
+  name: 'migrate',
+  usage: '/migrate <instance> <target-host> [--dry-run] [--force]',
+  summary: 'Live-migrate one instance after preflight checks',
+  examples: ['/migrate cirros1 compute02', '/migrate cirros1 compute02 --dry-run', '/migrate 2991ad7d-b33e-4d3c-828b-da07338119f1 compute03 --force'],
+  positionals: ['instance', 'target'],
+  flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+  args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
+  role: 'operator',
+  mutating: true,
+  run: async ({ args, cluster, jobs, user, progress, requestId, config }): Promise<Report> => {
+    const pf = await preflightMigration(cluster, args.instance, args.target);
+    const failing = pf.checks.filter((c) => c.verdict === 'FAIL');
+    const title = `${args.instance} → ${args.target}`;
+    if (args.dryRun) {
+      return report({ title: `Preflight (dry run): ${title}`, verdict: verdictOf(pf), reasons: failing.length ? failing.map((c) => `${c.check}: ${c.detail}`) : ['every check passed; nothing was started'], tables: [preflightTable(pf)] });
+    }
+    const forced = args.force && user.role === 'admin';
+    if (failing.length && (!forced || !pf.server || !pf.target)) {
+      const notes = ['Nothing was started.'];
+      if (args.force && user.role !== 'admin') notes.push('--force needs the admin role.');
+      else if (!args.force) notes.push('An admin may override with --force (audited).');
+      return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: failing.map((c) => `${c.check}: ${c.detail}`), tables: [preflightTable(pf)], notes });
+    }
+    if (!jobs) throw new Error('/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    const server = pf.server!;
+    const target = pf.target!;
+    const queued = report({
+      title: `Migrating ${server.name} → ${target.name}`,
+      verdict: 'INFO',
+      reasons: [forced && failing.length ? `FORCED by <@${user.id}> past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
+      tables: [preflightTable(pf)],
+    });
+    const message = await progress(queued);
+    const healBefore = await pendingHeal(cluster, target.name).catch(() => null);
+    const jobId = `migrate-${server.id}-${requestId}`.replace(/:/g, '_');
+    try {
+      await enqueueMigration(jobs, jobId, {
+        instanceId: server.id,
+        instanceName: server.name,
+        source: server.host ?? '',
+        target: target.name,
+        requestedBy: user.id,
+        channel: user.channel,
+        message,
+        before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
+        healBefore,
+        phase: 'queued',
+        pollIntervalMs: config.policy.migration.pollIntervalMs,
+        timeoutSeconds: config.policy.migration.timeoutSeconds,
+      });
+    } catch (err) {
+      if (err instanceof AlreadyMigrating) return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: [err.message], notes: ['Nothing was started.'] });
+      throw err;
+    }
+    return { ...queued, job: { id: jobId, queue: 'migrate' } };
+  },
+});

@@ -1,0 +1,26 @@
+/** `ferry worker`: runs migration and evacuation jobs only; as many as you like share one Redis. */
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../config.js';
+import { createLogger } from '../log.js';
+import { createRuntime } from '../runtime.js';
+import { createNotifier } from '../jobs/notifier.js';
+import { startWorkers } from '../jobs/workers.js';
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
+  const config = loadConfigFile(process.env, values.config);
+  const log = createLogger(config.env.LOG_LEVEL);
+  const rt = await createRuntime(config, log, { redis: true });
+  const workers = startWorkers({ ...rt, jobs: rt.jobs! }, createNotifier(config, log));
+  console.log('ferry worker ready');
+  await new Promise<void>((resolve) => {
+    const stop = async () => {
+      await workers.close();
+      await rt.close();
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
+}

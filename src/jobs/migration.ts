@@ -1,0 +1,255 @@
+/**
+ * One live migration as a durable BullMQ job. The job's data says how far it
+ * got (queued → issuing → issued); a job taken back after a crash checks nova
+ * before it acts, so `nova live-migration` is never issued twice for one move.
+ */
+import type { Job } from 'bullmq';
+import type { Cluster } from '../cluster/cluster.js';
+import type { MessageRef } from '../command.js';
+import type { Server } from '../cluster/nova-types.js';
+import type { Logger } from '../log.js';
+import type { Notifier } from './notifier.js';
+import { QUEUE, type Jobs } from './jobs.js';
+import { acquireLock, lockKey, releaseLock } from './locks.js';
+import { adviceFor } from '../cluster/migration-advice.js';
+import { report, type Report, type Verdict } from '../report.js';
+import { ClusterError, NotFoundError } from '../errors.js';
+
+export interface MigrationJobData {
+  instanceId: string;
+  instanceName: string;
+  source: string;
+  target: string;
+  requestedBy: string;
+  channel: string;
+  message?: MessageRef;
+  /** Set when the migration is part of an evacuation. */
+  evacuationId?: string;
+  /** Instance fields when the request was accepted. */
+  before: { status: string; taskState: string | null; host: string | null; powerState: string };
+  /** Entries pending heal on the volume before the move (null: unknown). */
+  healBefore: number | null;
+  phase: 'queued' | 'issuing' | 'issued';
+  issuedAt?: number;
+  pollIntervalMs: number;
+  timeoutSeconds: number;
+}
+
+export type MigrationOutcome = 'completed' | 'warning' | 'failed' | 'stuck';
+
+export interface MigrationResult {
+  outcome: MigrationOutcome;
+  report: Report;
+  host: string | null;
+  error?: string;
+}
+
+/** Refused because a migration of the same instance is running. */
+export class AlreadyMigrating extends Error {
+  constructor(readonly jobId: string, detail: string) {
+    super(detail);
+    this.name = 'AlreadyMigrating';
+  }
+}
+
+/** Takes the instance lock and queues the job. Throws AlreadyMigrating naming the running job. */
+export async function enqueueMigration(jobs: Jobs, jobId: string, data: MigrationJobData): Promise<Job<MigrationJobData>> {
+  const key = lockKey('instance', data.instanceId);
+  const holder = await acquireLock(jobs.redis, key, jobId);
+  if (holder !== null) {
+    const running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
+    const state = running ? await running.getState() : 'unknown';
+    if (!running || state === 'completed' || state === 'failed' || state === 'unknown') {
+      // The job that held it is gone: its lock is stale.
+      await releaseLock(jobs.redis, key, holder);
+      return enqueueMigration(jobs, jobId, data);
+    }
+    const d = running.data;
+    throw new AlreadyMigrating(holder, `${d.instanceName} is already being migrated to ${d.target} (job ${holder}, asked by <@${d.requestedBy}>)`);
+  }
+  return (await jobs.queue(QUEUE.migrate).add('migrate', data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } })) as Job<MigrationJobData>;
+}
+
+export interface MigrationDeps {
+  cluster: Cluster;
+  jobs: Jobs;
+  notifier: Notifier;
+  log: Logger;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The worker's side: issue once, watch, verify, report. The instance lock is
+ * released once the job has an outcome; a job that throws keeps it, because
+ * BullMQ will try it again (and the worker's failed handler releases it after the last try).
+ */
+export async function processMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Promise<MigrationResult> {
+  const result = await runMigration(job, deps);
+  await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
+  return result;
+}
+
+async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Promise<MigrationResult> {
+  const { nova } = deps.cluster;
+  const log = deps.log.child({ jobId: job.id, instance: job.data.instanceName });
+  const show = async (r: Report) => {
+    await job.updateProgress(r as unknown as object);
+    await deps.notifier.update(job.data.message, r);
+  };
+  let d = job.data;
+  if (d.phase !== 'issued') {
+    const now = await nova.show(d.instanceId);
+    const moving = now.status === 'MIGRATING' || now.taskState === 'migrating';
+    const arrived = now.host === d.target;
+    const takenBefore = d.phase === 'issuing' && !moving && !arrived && (await novaHasMigrationSince(deps.cluster, d.instanceId, job.timestamp));
+    if (!moving && !arrived && !takenBefore) {
+      d = { ...d, phase: 'issuing' };
+      await job.updateData(d);
+      log.info({ target: d.target }, 'issuing live-migration');
+      try {
+        await nova.liveMigrate(d.instanceId, d.target);
+      } catch (err) {
+        // Without nova's answer (SSH dropped, timed out) it is unknown whether it started: retry, and the check above decides.
+        if (!(err instanceof ClusterError) && !(err instanceof NotFoundError)) throw err;
+        // nova refused at once (400/409): nothing started, so it is final.
+        const result = await failed(deps, d, err instanceof Error ? err.message : String(err), now);
+        await show(result.report);
+        return result;
+      }
+    }
+    d = { ...d, phase: 'issued', issuedAt: d.issuedAt ?? Date.now() };
+    await job.updateData(d);
+  }
+  const started = d.issuedAt ?? Date.now();
+  let last: Server | undefined;
+  for (;;) {
+    last = await nova.show(d.instanceId);
+    const busy = last.status === 'MIGRATING' || last.taskState !== null;
+    if (!busy) break;
+    if (Date.now() - started > d.timeoutSeconds * 1000) {
+      const r = stuckReport(d, last, started);
+      await show(r);
+      return { outcome: 'stuck', report: r, host: last.host };
+    }
+    await show(await progressReport(deps.cluster, d, last, started));
+    await sleep(d.pollIntervalMs);
+  }
+  const result = last.host === d.target ? await verify(deps, d, last, started) : await failed(deps, d, undefined, last);
+  await show(result.report);
+  return result;
+}
+
+/** Did nova record a migration of this instance since `since` (ms)? Used when a crash left it unclear. */
+async function novaHasMigrationSince(cluster: Cluster, instanceId: string, since: number): Promise<boolean> {
+  const migrations = await cluster.nova.migrations();
+  return migrations.some((m) => m.instanceUuid === instanceId && m.type !== 'resize' && (m.createdAt === null || Date.parse(`${m.createdAt.replace(/Z$/, '')}Z`) >= since - 5000));
+}
+
+const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
+
+function stateRows(d: MigrationJobData, now: Server): string[][] {
+  return [
+    ['status', d.before.status, now.status],
+    ['task_state', d.before.taskState ?? 'None', now.taskState ?? 'None'],
+    ['host', d.before.host ?? '-', now.host ?? '-'],
+    ['power state', d.before.powerState, now.powerState],
+  ];
+}
+
+async function progressReport(cluster: Cluster, d: MigrationJobData, now: Server, started: number): Promise<Report> {
+  const rows = stateRows(d, now);
+  // Where nova reports them, the bytes copied so far; not every driver or microversion does.
+  const m = await cluster.nova.serverMigrations(d.instanceId).catch(() => []);
+  const mig = m[0];
+  const bytes = (x?: { processedBytes: number | null; remainingBytes: number | null; totalBytes: number | null }) =>
+    x && x.processedBytes !== null ? `${mb(x.processedBytes)} copied, ${mb(x.remainingBytes)} left of ${mb(x.totalBytes)}` : null;
+  const memory = bytes(mig?.memory);
+  const disk = bytes(mig?.disk);
+  if (memory) rows.push(['memory', '', memory]);
+  if (disk) rows.push(['disk', '', disk]);
+  return report({
+    title: `Migrating ${d.instanceName} → ${d.target}`,
+    verdict: 'INFO',
+    reasons: [`${now.status} / ${now.taskState ?? 'None'} on ${now.host ?? '?'}, ${elapsed(started)}`],
+    tables: [{ title: 'Progress', columns: ['Field', 'Before', 'Now'], rows }],
+  });
+}
+
+const mb = (n: number | null | undefined) => (n === null || n === undefined ? '?' : `${Math.round(n / 1048576)} MB`);
+
+/** After nova says it is done, check instead of assuming. */
+async function verify(deps: MigrationDeps, d: MigrationJobData, after: Server, started: number): Promise<MigrationResult> {
+  const { nova, config } = deps.cluster;
+  const misses: string[] = [];
+  if (after.status !== 'ACTIVE') misses.push(`status is ${after.status}, not ACTIVE`);
+  if (after.powerState !== 'Running') misses.push(`power state is ${after.powerState}, not Running`);
+  if (after.taskState !== null) misses.push(`task_state is ${after.taskState}, not None`);
+  const record = await nova
+    .migrations()
+    .then((ms) => ms.filter((m) => m.instanceUuid === d.instanceId).sort((a, b) => b.id - a.id)[0])
+    .catch(() => undefined);
+  if (!record) misses.push('no migration record found in nova migration-list');
+  else if (record.status !== 'completed') misses.push(`migration record ${record.id} is ${record.status}, not completed`);
+  const healAfter = await pendingHeal(deps.cluster, d.target).catch(() => null);
+  if (healAfter === null) misses.push('heal state unknown after the move');
+  else if (d.healBefore !== null && healAfter > d.healBefore) misses.push(`${healAfter - d.healBefore} new entries pending heal on ${config.gluster.volume}`);
+  const verdict: Verdict = misses.length ? 'WARN' : 'OK';
+  const r = report({
+    title: `Migrated ${d.instanceName} to ${d.target}`,
+    verdict,
+    reasons: misses.length ? misses : [`${d.instanceName} is ACTIVE and Running on ${after.host}, after ${elapsed(started)}`],
+    tables: [{ title: 'Before / after', columns: ['Field', 'Before', 'After'], rows: [...stateRows(d, after), ['hypervisor', '-', after.hypervisorHostname ?? '-'], ['migration record', '', record ? `${record.id} ${record.status}` : '-']] }],
+  });
+  return { outcome: misses.length ? 'warning' : 'completed', report: r, host: after.host };
+}
+
+/** The sum of entries pending heal over the volume's bricks, asked of `node`. */
+export async function pendingHeal(cluster: Cluster, node: string): Promise<number> {
+  const entries = await cluster.gluster.healSummary(node, cluster.config.gluster.volume);
+  return entries.reduce((n, e) => n + (e.pending ?? 0), 0);
+}
+
+/** The migration ended without the instance on the target: find out why and say what to do. */
+async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string | undefined, now: Server): Promise<MigrationResult> {
+  const { nova } = deps.cluster;
+  let cause = refusal;
+  if (!cause) {
+    const fault = now.fields.find(([k]) => k === 'fault')?.[1];
+    const actions = await nova.actions(d.instanceId).catch(() => []);
+    const action = actions.filter((a) => a.action === 'live-migration' && a.message).at(-1);
+    const record = await nova
+      .migrations()
+      .then((ms) => ms.filter((m) => m.instanceUuid === d.instanceId).sort((a, b) => b.id - a.id)[0])
+      .catch(() => undefined);
+    cause = [fault, action?.message, record ? `migration ${record.id} ${record.status}` : undefined].filter(Boolean).join('; ') || 'the instance did not move';
+  }
+  const r = report({
+    title: `Migration of ${d.instanceName} to ${d.target} failed`,
+    verdict: 'FAIL',
+    reasons: [cause],
+    tables: [{ title: 'State', columns: ['Field', 'Before', 'Now'], rows: stateRows(d, now) }],
+    notes: [adviceFor(cause)],
+  });
+  return { outcome: 'failed', report: r, host: now.host, error: cause };
+}
+
+function stuckReport(d: MigrationJobData, now: Server, started: number): Report {
+  return report({
+    title: `Migration of ${d.instanceName} is stuck`,
+    verdict: 'FAIL',
+    reasons: [`still ${now.status} / ${now.taskState ?? 'None'} on ${now.host ?? '?'} after ${elapsed(started)} (timeout ${d.timeoutSeconds} s)`],
+    tables: [{ title: 'State', columns: ['Field', 'Before', 'Now'], rows: stateRows(d, now) }],
+    notes: [
+      `See what nova is doing: nova migration-list --instance-uuid ${d.instanceId}`,
+      `Abort it if it makes no progress: nova live-migration-abort ${d.instanceId} MIGRATION_ID`,
+      'ferry has stopped watching; nothing else was changed.',
+    ],
+  });
+}
+
+/** A refused or unexpected cluster answer while queueing, as text. */
+export function describeQueueError(err: unknown): string {
+  if (err instanceof ClusterError) return `${err.kind}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
