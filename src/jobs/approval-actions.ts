@@ -1,0 +1,46 @@
+/**
+ * What an Approve or Reject button does: decide the request (policy in
+ * approvals.ts), audit it, and on approval hand the plan to the executor of
+ * its kind (an evacuation, a bootstrap). Shared by Slack buttons and `ferry approve`.
+ */
+import type { Audit } from '../audit.js';
+import type { Role } from '../config.js';
+import type { Runtime } from '../runtime.js';
+import type { Notifier } from './notifier.js';
+import type { Jobs } from './jobs.js';
+import { decideApproval, type ApprovalRequest } from './approvals.js';
+import { report, type Report } from '../report.js';
+
+export interface ApprovalContext {
+  rt: Runtime & { jobs: Jobs };
+  notifier: Notifier;
+  audit: Audit;
+}
+
+/** Starts the approved work; returns what the approver sees. */
+export type Executor = (request: ApprovalRequest, approvedBy: string, ctx: ApprovalContext) => Promise<Report>;
+
+export async function handleApproval(
+  ctx: ApprovalContext,
+  executors: Record<string, Executor>,
+  args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string },
+): Promise<Report> {
+  const result = await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, args.decision);
+  const command = result.request?.kind ?? 'approval';
+  const line = result.request?.line ?? `approval ${args.approvalId}`;
+  if (!result.ok) {
+    const outcome = /expired/.test(result.reason) ? 'expired' : 'refused';
+    await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome, detail: `${args.decision}: ${result.reason}` });
+    return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [result.reason] });
+  }
+  const { request } = result;
+  await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome: args.decision === 'approve' ? 'approved' : 'rejected', detail: `request ${request.id} by ${request.requestedBy}` });
+  if (args.decision === 'reject') {
+    const r = report({ title: `Rejected: ${request.line}`, verdict: 'INFO', reasons: [`rejected by <@${args.userId}>; nothing was started`] });
+    await ctx.notifier.update(request.message, r);
+    return r;
+  }
+  const execute = executors[request.kind];
+  if (!execute) return report({ title: 'Approved, but this ferry cannot run it', verdict: 'FAIL', reasons: [`no executor for ${request.kind}`] });
+  return execute(request, args.userId, ctx);
+}
