@@ -4,14 +4,29 @@ import { loadConfigFile } from '../config.js';
 import { createLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
 import { createSlackApp } from '../slack/app.js';
+import { createNotifier } from '../jobs/notifier.js';
+import { startWorkers } from '../jobs/workers.js';
+import { handleApproval } from '../jobs/approval-actions.js';
+import { executors } from '../jobs/executors.js';
 import { commands } from '../../commands/index.js';
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, host: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, host: { type: 'string' }, 'no-worker': { type: 'boolean' } } });
   const config = loadConfigFile(process.env, values.config);
   const log = createLogger(config.env.LOG_LEVEL);
-  const runtime = await createRuntime(config, log, { redis: true });
-  const slack = createSlackApp({ config, runtime: runtime as typeof runtime & { redis: NonNullable<typeof runtime.redis> }, commands, log, host: values.host ?? process.env.HOST });
+  const base = await createRuntime(config, log, { redis: true });
+  const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
+  let notifier = createNotifier(config, log);
+  const slack = createSlackApp({
+    config,
+    runtime: rt,
+    commands,
+    log,
+    host: values.host ?? process.env.HOST,
+    onApproval: (args) => handleApproval({ rt, notifier, audit: rt.audit }, executors, args),
+  });
+  notifier = createNotifier(config, log, slack.poster);
+  const workers = values['no-worker'] ? undefined : startWorkers(rt, notifier);
   const port = await slack.start();
   log.info({ port, socketMode: port === undefined }, 'ferry is serving');
   // Tests and scripts wait for this line on stdout.
@@ -20,7 +35,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const stop = async () => {
       log.info('stopping: finishing commands in flight');
       await slack.stop();
-      await runtime.close();
+      await workers?.close();
+      await rt.close();
       resolve();
     };
     process.once('SIGTERM', stop);

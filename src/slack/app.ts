@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { CommandDefinition, MessageRef } from '../command.js';
-import type { Config } from '../config.js';
+import type { Config, Role } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import { boltLogger, type Logger } from '../log.js';
 import { dispatch, type DispatchDeps } from '../dispatch.js';
@@ -26,7 +26,7 @@ export interface SlackAppOptions {
   host?: string;
   port?: number;
   /** Decides an approval button press; the evacuation and bootstrap flows provide it. */
-  onApproval?: (args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; channel: string }) => Promise<Report>;
+  onApproval?: (args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string }) => Promise<Report>;
 }
 
 export interface SlackApp {
@@ -123,7 +123,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     await track(
       (async () => {
         const result = opts.onApproval
-          ? await opts.onApproval({ approvalId: String(action.value ?? ''), decision, userId: body.user.id, channel })
+          ? await opts.onApproval({ approvalId: String(action.value ?? ''), decision, userId: body.user.id, role: await groups.roleOf(body.user.id), channel })
           : makeReport({ title: 'Approvals are not handled by this ferry process', verdict: 'FAIL' });
         await poster.respond(respond, result);
       })().catch((err: Error) => log.error({ err }, 'handling an approval button failed')),
