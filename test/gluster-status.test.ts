@@ -1,0 +1,85 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { startLabFerry, type LabFerry } from './support/lab-ferry.js';
+
+let f: LabFerry;
+beforeAll(async () => {
+  f = await startLabFerry({ computes: 3, instances: 3 });
+});
+afterAll(() => f?.stop());
+
+const undo: [node: string, fault: string, arg?: string][] = [];
+/** Injects a fault that afterEach takes back with `reverse`. */
+async function fault(node: string, name: string, reverse: [string, string?], arg?: string) {
+  await f.lab.fault(node, name, arg);
+  undo.push([node, ...reverse]);
+}
+afterEach(async () => {
+  for (const [node, reverse, arg] of undo.splice(0).reverse()) await f.lab.fault(node, reverse, arg);
+});
+
+async function status() {
+  const started = performance.now();
+  const { report } = await f.run('/gluster status', 'U_VIEWER');
+  return { report, ms: performance.now() - started, table: (title: string) => report.tables.find((t) => t.title === title)! };
+}
+
+describe('/gluster status', () => {
+  test('a healthy cluster is OK with 3 peers connected and 3 bricks online', async () => {
+    const { report, table } = await status();
+    expect(report.verdict).toBe('OK');
+    expect(table('Bricks').rows.map((r) => r[2])).toEqual(['Y', 'Y', 'Y']);
+    expect(table('Peers').rows.map((r) => [r[0], r[2]])).toEqual([
+      ['compute01.stack', 'yes'],
+      ['compute02.stack', 'yes'],
+      ['compute03.stack', 'yes'],
+    ]);
+    expect(table('Nodes').rows.every((r) => r[2] === 'yes' && r[3] === 'fuse.glusterfs' && r[5] === 'nova:nova')).toBe(true);
+  });
+
+  test('a brick down fails and names the brick', async () => {
+    await fault('compute02', 'brick-down', ['brick-up']);
+    const { report, table } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons).toContain('FAIL: brick compute02.stack:/gluster/instances offline');
+    expect(table('Bricks').rows.find((r) => r[1] === 'compute02')?.[2]).toBe('N');
+  });
+
+  test('a node whose glusterd is down shows as disconnected', async () => {
+    await fault('compute03', 'glusterd-down', ['glusterd-up']);
+    const { report, table } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons.join('\n')).toMatch(/compute03\.stack disconnected/);
+    expect(table('Peers').rows.find((r) => r[0] === 'compute03.stack')?.[2]).toBe('NO');
+  });
+
+  test('a node that refuses connections is reported unreachable', async () => {
+    await fault('compute02', 'down', ['up']);
+    const { report, table } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons.join('\n')).toMatch(/compute02 unreachable/);
+    expect(table('Nodes').rows.find((r) => r[0] === 'compute02')?.[1]).toMatch(/^NO/);
+  });
+
+  test('a hanging node is marked, and the answer still comes within the SSH timeout plus one second', async () => {
+    await fault('compute02', 'hang', ['unhang']);
+    const { report, ms } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons.join('\n')).toMatch(/compute02 no answer within \d+ ms/);
+    expect(ms).toBeLessThan(f.config.ssh.commandTimeoutMs + 1000);
+  });
+
+  test('an unmounted instances directory fails on that node', async () => {
+    await fault('compute01', 'unmount', ['mount']);
+    const { report } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons).toContain('FAIL: compute01: /var/lib/nova/instances is not mounted');
+  });
+
+  test('gluster 3.2 fails: it read-locks files while healing them', async () => {
+    await fault('compute01', 'gluster-version', ['gluster-version', '10.3'], '3.2');
+    const { report, table } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons.join('\n')).toMatch(/compute01 runs gluster 3\.2, older than 3\.3/);
+    expect(table('Nodes').rows.find((r) => r[0] === 'compute01')?.[6]).toBe('3.2');
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * A lab and ferry's dispatcher over real SSH, without Slack: the path `ferry run`
+ * takes. Optionally a real redis-server, for commands that queue jobs.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
+import { loadConfigFile, type Config } from '../../src/config.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { dispatch, type Outcome } from '../../src/dispatch.js';
+import { roleOf } from '../../src/policy.js';
+import { createNotifier } from '../../src/jobs/notifier.js';
+import { startWorkers, type Workers } from '../../src/jobs/workers.js';
+import { waitForJob } from '../../src/cli/wait-job.js';
+import { commands } from '../../commands/index.js';
+import type { Report } from '../../src/report.js';
+import { startRedis, type TestRedis } from './redis.js';
+
+export interface LabFerry {
+  lab: Lab;
+  config: Config;
+  rt: Runtime;
+  redis?: TestRedis;
+  /** Runs one slash line as `user` (default U_OPS) and returns what ferry answers. */
+  run(line: string, user?: string): Promise<Outcome>;
+  /** For a report that queued a job: its final report. */
+  finish(r: Report, onProgress?: (r: Report) => void): Promise<Report>;
+  /** The argv of every `nova live-migration` the lab received. */
+  liveMigrations(): string[][];
+  stop(): Promise<void>;
+}
+
+export async function startLabFerry(opts: Omit<LabOptions, 'dir'> & { redis?: boolean; workers?: boolean; env?: Record<string, string> } = {}): Promise<LabFerry> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-lab-'));
+  const [lab, redis] = await Promise.all([startLab({ ...opts, dir }), opts.redis ? startRedis() : undefined]);
+  const env = { FERRY_CONFIG: lab.configPath, ...(redis ? { REDIS_URL: redis.url } : {}), ...opts.env };
+  const config = loadConfigFile(env);
+  const log = pino({ level: 'silent' });
+  const rt = await createRuntime(config, log, { redis: Boolean(redis) });
+  let workers: Workers | undefined;
+  if (rt.jobs && opts.workers !== false) workers = startWorkers({ ...rt, jobs: rt.jobs }, createNotifier(config, log));
+  return {
+    lab,
+    config,
+    rt,
+    redis,
+    run: (line, user = 'U_OPS') =>
+      dispatch({ line, userId: user, channel: 'cli' }, { commands, config, cluster: rt.cluster, jobs: rt.jobs, audit: rt.audit, log, resolveRole: async (id) => roleOf(config, id) }),
+    finish: (r, onProgress = () => {}) => {
+      if (!r.job || !rt.jobs) throw new Error(`no job in report ${r.title}`);
+      return waitForJob(rt.jobs, r.job.queue, r.job.id, onProgress);
+    },
+    liveMigrations: () => lab.calls().filter((c) => c.argv[0] === 'nova' && c.argv.includes('live-migration')).map((c) => c.argv),
+    async stop() {
+      await workers?.close();
+      await rt.close();
+      await Promise.allSettled([lab.stop(), redis?.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every cell and line of a report, for matching. */
+export function reportText(r: Report): string {
+  return [r.title, r.verdict, ...r.reasons, ...r.tables.flatMap((t) => [t.title, ...t.rows.map((row) => row.join(' | '))]), ...r.notes].join('\n');
+}
