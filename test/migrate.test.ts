@@ -1,0 +1,129 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { startLabFerry, reportText, type LabFerry } from './support/lab-ferry.js';
+
+let f: LabFerry;
+beforeAll(async () => {
+  f = await startLabFerry({ computes: 3, instances: 4, migrateSeconds: 1, redis: true, env: {} });
+});
+afterAll(() => f?.stop());
+
+const undo: [node: string, fault: string, arg?: string][] = [];
+async function fault(node: string, name: string, reverse: [string, string?], arg?: string) {
+  await f.lab.fault(node, name, arg);
+  undo.push([node, ...reverse]);
+}
+afterEach(async () => {
+  for (const [node, reverse, arg] of undo.splice(0).reverse()) await f.lab.fault(node, reverse, arg);
+});
+
+/** Runs a /migrate that preflight must stop, and returns the failing rows; asserts nothing was issued. */
+async function refused(line: string) {
+  const before = f.liveMigrations().length;
+  const { report } = await f.run(line);
+  expect(report.verdict).toBe('FAIL');
+  expect(report.job).toBeUndefined();
+  expect(f.liveMigrations()).toHaveLength(before);
+  const preflight = report.tables.find((t) => t.title === 'Preflight');
+  return { report, fails: (preflight?.rows ?? []).filter((r) => r[1] === 'FAIL').map((r) => `${r[0]}: ${r[2]}`) };
+}
+
+describe('/migrate preflight stops a migration that would fail or corrupt data', () => {
+  test('disk cache not none on the source: the unsafe-migration error is named, with both ways out', async () => {
+    await fault('compute01', 'cache-unsafe', ['cache-safe']);
+    const { report, fails } = await refused('/migrate cirros1 compute02');
+    expect(fails).toEqual([expect.stringMatching(/^disk cache on compute01: .*Unsafe migration: Migration may lead to data corruption if disks use cache != none/)]);
+    expect(reportText(report)).toMatch(/disk_cachemodes = "file=none".*VIR_MIGRATE_UNSAFE/);
+  });
+
+  test('a brick down', async () => {
+    await fault('compute03', 'brick-down', ['brick-up']);
+    expect((await refused('/migrate cirros1 compute02')).fails).toEqual(['volume vm-instances: brick compute03.stack:/gluster/instances offline']);
+  });
+
+  test('the instances directory not mounted on the target', async () => {
+    await fault('compute02', 'unmount', ['mount']);
+    expect((await refused('/migrate cirros1 compute02')).fails).toEqual([expect.stringMatching(/^shared storage on compute02: \/var\/lib\/nova\/instances is not mounted/)]);
+  });
+
+  test('gluster 3.2 on the source', async () => {
+    await fault('compute01', 'gluster-version', ['gluster-version', '10.3'], '3.2');
+    expect((await refused('/migrate cirros1 compute02')).fails).toEqual([expect.stringMatching(/^gluster version on compute01: 3\.2 < 3\.3: it read-locks files/)]);
+  });
+
+  test("the target's glusterd down", async () => {
+    await fault('compute02', 'glusterd-down', ['glusterd-up']);
+    const { fails } = await refused('/migrate cirros1 compute02');
+    expect(fails.join('\n')).toMatch(/gluster peers: .*compute02: glusterd is not running/);
+  });
+
+  test("the target's nova-compute disabled", async () => {
+    await fault('compute02', 'service-disable', ['service-enable'], 'maintenance');
+    expect((await refused('/migrate cirros1 compute02')).fails).toEqual(['target nova-compute: nova-compute on compute02 is disabled (maintenance)']);
+  });
+
+  test('the instance is already on the target', async () => {
+    expect((await refused('/migrate cirros1 compute01')).fails).toEqual(['target host: cirros1 is already on compute01']);
+  });
+
+  test('an unknown instance', async () => {
+    expect((await refused('/migrate nosuchvm compute02')).fails).toEqual(['instance: no instance nosuchvm']);
+  });
+
+  test('an ambiguous name lists the ids to choose from', async () => {
+    await f.lab.fault('control', 'instance-add', 'dup compute01');
+    await f.lab.fault('control', 'instance-add', 'dup compute01');
+    const { report, fails } = await refused('/migrate dup compute02');
+    expect(fails[0]).toMatch(/^instance: /);
+    const ids = reportText(report).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [];
+    expect(new Set(ids).size).toBeGreaterThanOrEqual(2);
+  });
+
+  test('--force is refused to an operator, and --dry-run starts nothing', async () => {
+    await fault('compute01', 'cache-unsafe', ['cache-safe']);
+    const { report } = await refused('/migrate cirros1 compute02 --force');
+    expect(report.notes).toContain('--force needs the admin role.');
+    await f.lab.fault('compute01', 'cache-safe');
+    const before = f.liveMigrations().length;
+    const dry = await f.run('/migrate cirros1 compute02 --dry-run');
+    expect(dry.report.verdict).toBe('OK');
+    expect(dry.report.job).toBeUndefined();
+    expect(f.liveMigrations()).toHaveLength(before);
+  });
+});
+
+describe('/migrate runs the migration and checks the result', () => {
+  test('cirros1 ends ACTIVE on compute02, verified', async () => {
+    const { report } = await f.run('/migrate cirros1 compute02');
+    expect(report.job?.queue).toBe('migrate');
+    const progress: string[] = [];
+    const end = await f.finish(report, (p) => progress.push(p.reasons[0] ?? ''));
+    expect(end.verdict).toBe('OK');
+    expect(end.title).toBe('Migrated cirros1 to compute02');
+    expect(end.tables[0]!.rows).toContainEqual(['host', 'compute01', 'compute02']);
+    expect(progress.some((p) => /MIGRATING \/ migrating on compute01/.test(p))).toBe(true);
+    const after = await f.rt.cluster.nova.show('cirros1');
+    expect([after.status, after.host, after.taskState]).toEqual(['ACTIVE', 'compute02', null]);
+  });
+
+  test('a migration that nova fails is reported with plain advice', async () => {
+    await fault('compute01', 'migration-fails', ['migration-ok'], 'Compute service of compute03 is unavailable at this time.');
+    const { report } = await f.run('/migrate cirros2 compute03');
+    const end = await f.finish(report);
+    expect(end.verdict).toBe('FAIL');
+    expect(end.title).toBe('Migration of cirros2 to compute03 failed');
+    expect(reportText(end)).toMatch(/nova-compute/);
+    expect((await f.rt.cluster.nova.show('cirros2')).host).toBe('compute01');
+  });
+
+  test('two /migrate of one instance at once start exactly one migration', async () => {
+    const before = f.liveMigrations().length;
+    const [a, b] = await Promise.all([f.run('/migrate cirros3 compute02'), f.run('/migrate cirros3 compute03')]);
+    const started = [a, b].filter((o) => o.report.job);
+    expect(started).toHaveLength(1);
+    const refusedOne = [a, b].find((o) => !o.report.job)!;
+    expect(refusedOne.report.verdict).toBe('FAIL');
+    expect(reportText(refusedOne.report)).toMatch(/already being migrated|MIGRATING/);
+    await f.finish(started[0]!.report);
+    expect(f.liveMigrations().length - before).toBe(1);
+  });
+});
