@@ -35,6 +35,8 @@ export async function startRedis(): Promise<TestRedis> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused while redis-server is still starting: expected, and retried below.
+    probe.on('error', () => {});
     try {
       await probe.connect();
       await probe.ping();
