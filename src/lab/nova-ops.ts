@@ -1,0 +1,225 @@
+/**
+ * Nova's behaviour behind both CLIs (nova and openstack): finding a server,
+ * starting, finishing and aborting live migrations, and what each hypervisor uses.
+ */
+import { randomUUID } from 'node:crypto';
+import { computeService, nodeOf, requestId, type Instance, type LabState, type Migration } from './state.js';
+
+/** An error as the compute API returns it; the CLIs print it their own way. */
+export interface ApiError {
+  kind: 'BadRequest' | 'Conflict' | 'NotFound';
+  code: 400 | 404 | 409;
+  message: string;
+}
+
+/** libvirt's refusal when a disk's cache mode is not none and VIR_MIGRATE_UNSAFE is not set. */
+export const UNSAFE_MIGRATION = 'Unsafe migration: Migration may lead to data corruption if disks use cache != none';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** novaclient's find_resource: by id, then by exact name. */
+export function findServer(state: LabState, ref: string): { inst: Instance } | { error: 'missing' | 'ambiguous' } {
+  if (UUID_RE.test(ref)) {
+    const byId = state.instances.find((i) => i.id === ref.toLowerCase());
+    if (byId) return { inst: byId };
+  }
+  const byName = state.instances.filter((i) => i.name === ref);
+  if (byName.length === 1) return { inst: byName[0]! };
+  return { error: byName.length === 0 ? 'missing' : 'ambiguous' };
+}
+
+/** The compute API's state check (`check_instance_state(vm_state=[ACTIVE, PAUSED], task_state=[None])`). */
+function stateConflict(inst: Instance, action: string): ApiError | undefined {
+  if (!['active', 'paused'].includes(inst.vmState)) {
+    return { kind: 'Conflict', code: 409, message: `Cannot '${action}' instance ${inst.id} while it is in vm_state ${inst.vmState}` };
+  }
+  if (inst.taskState !== null) {
+    return { kind: 'Conflict', code: 409, message: `Cannot '${action}' instance ${inst.id} while it is in task_state ${inst.taskState}` };
+  }
+  return undefined;
+}
+
+/** Usable RAM of a lab hypervisor: 16 GiB less the 512 MB nova reserves for the host. */
+export const HYPERVISOR_RAM_MB = 16384;
+export const RESERVED_RAM_MB = 512;
+export const HYPERVISOR_VCPUS = 8;
+export const HYPERVISOR_DISK_GB = 100;
+
+/** What the instances on a host use (its flavors), as the hypervisor reports it. */
+export function hostUsage(state: LabState, host: string): { vms: number; ramMb: number; vcpus: number; diskGb: number } {
+  let vms = 0;
+  let ramMb = RESERVED_RAM_MB;
+  let vcpus = 0;
+  let diskGb = 0;
+  for (const i of state.instances) {
+    if (i.host !== host) continue;
+    vms++;
+    ramMb += i.flavor.ram;
+    vcpus += i.flavor.vcpus;
+    diskGb += i.flavor.disk;
+  }
+  return { vms, ramMb, vcpus, diskGb };
+}
+
+/**
+ * POST os-migrateLive. Refusals the API answers at once come back as an
+ * ApiError; failures libvirt or the scheduler report later are decided here
+ * and applied by `advanceNova` when the migration ends.
+ */
+export function startLiveMigration(state: LabState, inst: Instance, host: string, now: number): ApiError | Migration {
+  const conflict = stateConflict(inst, 'os-migrateLive');
+  if (conflict) return conflict;
+  const target = state.nodes.get(host);
+  const service = computeService(state, host);
+  if (!target?.isCompute || !service) {
+    return { kind: 'BadRequest', code: 400, message: `Compute host ${host} could not be found.` };
+  }
+  if (host === inst.host) {
+    return { kind: 'BadRequest', code: 400, message: `Unable to migrate instance (${inst.id}) to current host (${inst.host}).` };
+  }
+  if (!service.enabled || !service.up) {
+    return { kind: 'BadRequest', code: 400, message: `Compute service of ${host} is unavailable at this time.` };
+  }
+  const source = nodeOf(state, inst.host);
+  const used = hostUsage(state, host);
+  let failure: string | undefined;
+  if (used.ramMb + inst.flavor.ram > HYPERVISOR_RAM_MB) {
+    failure = `No valid host was found. Unable to move instance ${inst.id} to host ${host}. There is not enough capacity on the host for the instance.`;
+  } else if (source.cacheUnsafe) {
+    failure = UNSAFE_MIGRATION;
+  } else if (source.migrationFailure !== undefined) {
+    failure = source.migrationFailure;
+  }
+  const full = state.opts.migrateSeconds * 1000;
+  // nova.conf's max_concurrent_live_migrations = 1: a source host runs one at a time, the others wait queued.
+  const startsAt = state.migrations
+    .filter((m) => m.source === inst.host && (m.status === 'queued' || m.status === 'running'))
+    .reduce((at, m) => Math.max(at, m.endsAt), now);
+  // A refused migration fails early, the way libvirt refuses before copying memory.
+  const endsAt = startsAt + (failure === undefined ? full : Math.min(full / 2, 1000));
+  const migration: Migration = {
+    id: state.migrations.length + 1,
+    uuid: randomUUID(),
+    instanceId: inst.id,
+    source: inst.host,
+    dest: host,
+    status: startsAt > now ? 'queued' : 'running',
+    createdAt: now,
+    updatedAt: null,
+    startsAt,
+    endsAt,
+    outcome: failure === undefined ? 'completed' : 'error',
+    ...(failure === undefined ? {} : { failure }),
+  };
+  state.migrations.push(migration);
+  inst.status = 'MIGRATING';
+  inst.taskState = 'migrating';
+  inst.updated = now;
+  inst.actions.push({
+    action: 'live-migration',
+    requestId: requestId(),
+    message: null,
+    startTime: now,
+    updatedAt: now,
+    events: [{ event: 'compute_live_migration', start: now, finish: null, result: null, traceback: null }],
+  });
+  advanceNova(state, now);
+  return migration;
+}
+
+/** Applies every migration whose time has come (called before each command). */
+export function advanceNova(state: LabState, now: number): void {
+  for (const m of state.migrations) {
+    if (m.status === 'queued' && m.startsAt <= now) m.status = 'running';
+    if (m.status !== 'running' || m.endsAt > now) continue;
+    const inst = state.instances.find((i) => i.id === m.instanceId);
+    m.status = m.outcome;
+    m.updatedAt = m.endsAt;
+    if (!inst) continue;
+    inst.status = 'ACTIVE';
+    inst.taskState = null;
+    inst.updated = m.endsAt;
+    const action = [...inst.actions].reverse().find((a) => a.action === 'live-migration');
+    const event = action?.events[0];
+    if (m.outcome === 'completed') {
+      inst.host = m.dest;
+      if (event) Object.assign(event, { finish: m.endsAt, result: 'Success' });
+    } else {
+      const message = m.failure ?? 'Migration failed';
+      inst.fault = { message, code: 500, created: m.endsAt };
+      if (action) action.message = 'Error';
+      if (event) Object.assign(event, { finish: m.endsAt, result: 'Error', traceback: `libvirt.libvirtError: ${message}\n` });
+    }
+    if (action) action.updatedAt = m.endsAt;
+  }
+}
+
+/** How far a running migration has copied the instance's memory, in bytes. */
+export function migrationProgress(state: LabState, m: Migration, now: number): { total: number; processed: number } {
+  const inst = state.instances.find((i) => i.id === m.instanceId);
+  const total = (inst?.flavor.ram ?? 0) * 1024 * 1024;
+  const span = state.opts.migrateSeconds * 1000;
+  const fraction = span <= 0 ? 1 : Math.min(1, Math.max(0, (now - m.startsAt) / span));
+  return { total, processed: Math.floor(total * fraction) };
+}
+
+/** Migrations nova lists under a server (GET /servers/{id}/migrations): in-progress live migrations only. */
+export function runningMigrations(state: LabState, inst: Instance): Migration[] {
+  return state.migrations.filter((m) => m.instanceId === inst.id && (m.status === 'running' || m.status === 'queued'));
+}
+
+/** DELETE /servers/{id}/migrations/{mid}: cancels a running live migration. */
+export function abortMigration(state: LabState, inst: Instance, migrationId: string, now: number): ApiError | undefined {
+  const m = state.migrations.find((x) => String(x.id) === migrationId && x.instanceId === inst.id);
+  if (!m) return { kind: 'NotFound', code: 404, message: `Migration ${migrationId} not found for instance ${inst.id}` };
+  if (m.status !== 'running' && m.status !== 'queued') {
+    return {
+      kind: 'BadRequest',
+      code: 400,
+      message: `Migration ${m.id} state of instance ${inst.id} is ${m.status}. Cannot abort live migration while the migration is in this state.`,
+    };
+  }
+  m.status = 'cancelled';
+  m.updatedAt = now;
+  inst.status = 'ACTIVE';
+  inst.taskState = null;
+  inst.updated = now;
+  const action = [...inst.actions].reverse().find((a) => a.action === 'live-migration');
+  const event = action?.events[0];
+  if (event) Object.assign(event, { finish: now, result: 'Error', traceback: 'nova.exception.MigrationPreCheckError: cancelled by user\n' });
+  inst.actions.push({
+    action: 'live_migration_cancel',
+    requestId: requestId(),
+    message: null,
+    startTime: now,
+    updatedAt: now,
+    events: [{ event: 'compute_live_migration_abort', start: now, finish: now, result: 'Success', traceback: null }],
+  });
+  return undefined;
+}
+
+/** nova's host_status: UP, DOWN (service down) or MAINTENANCE (service disabled). */
+export function hostStatus(state: LabState, host: string): string {
+  const s = computeService(state, host);
+  if (!s) return '';
+  if (!s.up) return 'DOWN';
+  return s.enabled ? 'UP' : 'MAINTENANCE';
+}
+
+/** Sets an instance's status the way the instance-state fault needs (vm_state and power_state follow). */
+export function setInstanceState(inst: Instance, status: string, now: number): void {
+  const table: Record<string, [string, number]> = {
+    ACTIVE: ['active', 1],
+    SHUTOFF: ['stopped', 4],
+    ERROR: ['error', 0],
+    PAUSED: ['paused', 3],
+    SUSPENDED: ['suspended', 7],
+  };
+  const entry = table[status];
+  if (!entry) throw new Error(`instance-state: unknown state ${JSON.stringify(status)} (known: ${Object.keys(table).join(', ')})`);
+  inst.status = status;
+  [inst.vmState, inst.powerState] = entry;
+  inst.taskState = null;
+  inst.updated = now;
+  if (status === 'ERROR' && !inst.fault) inst.fault = { message: 'Instance set to ERROR by the lab', code: 500, created: now };
+}

@@ -1,0 +1,191 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLabModel, type LabModelHandle } from '../src/lab/model.js';
+
+const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
+
+interface Capture {
+  command: string;
+  node: string;
+  exit: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A capture: header (`# command:`, `# node:`, `# exit:`), a blank line, the exact bytes; a stream without a file printed nothing. */
+function capture(base: string): Capture {
+  const out: Capture = { command: '', node: 'control', exit: 0, stdout: '', stderr: '' };
+  let found = false;
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const file = `${FIXTURES}${base}.${stream}.txt`;
+    if (!existsSync(file)) continue;
+    found = true;
+    const text = readFileSync(file, 'utf8');
+    const cut = text.indexOf('\n\n');
+    for (const line of text.slice(0, cut).split('\n')) {
+      const m = /^# (\w+): (.*)$/.exec(line);
+      if (m?.[1] === 'command') out.command = m[2]!;
+      if (m?.[1] === 'node') out.node = m[2]!;
+      if (m?.[1] === 'exit') out.exit = Number(m[2]);
+    }
+    out[stream] = text.slice(cut + 2);
+  }
+  if (!found) throw new Error(`no capture ${base}`);
+  return out;
+}
+
+const sameLength = (ch: string) => (m: string) => ch.repeat(m.length);
+
+/**
+ * Masks what differs per cluster (UUIDs, hex ids, dates, PIDs, ports, sizes,
+ * inode counts: every run of 4+ digits) keeping each value's length, so table
+ * widths are still compared. The lab draws PIDs and ports with the captures'
+ * digit counts, so no row needs whitespace loosening.
+ */
+function mask(text: string): string {
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, sameLength('U'))
+    .replace(/\b[0-9a-f]{56}\b/g, sameLength('H'))
+    .replace(/\b[0-9a-f]{32}\b/g, sameLength('K'))
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/g, sameLength('D'))
+    .replace(/\d{4,}/g, sameLength('9'));
+}
+
+/**
+ * The loosening: real gluster lists peers' self-heal daemons, and glfsheal
+ * lists pending entries, in an order that changes from run to run (the
+ * healthy captures themselves disagree), so those runs of lines (or XML
+ * <node> blocks) are compared as sorted sets. Everything else is byte for byte.
+ */
+function normalize(text: string): string {
+  const sortRuns = (lines: string[], re: RegExp) => {
+    for (let i = 0; i < lines.length; ) {
+      let j = i;
+      while (j < lines.length && re.test(lines[j]!)) j++;
+      if (j > i + 1) lines.splice(i, j - i, ...lines.slice(i, j).sort());
+      i = Math.max(j, i + 1);
+    }
+  };
+  const shdBlocks = text.replace(/(?: {8}<node>\n[\s\S]*? {8}<\/node>\n)+/g, (run) => {
+    const blocks = run.match(/ {8}<node>\n[\s\S]*? {8}<\/node>\n/g)!;
+    const shd = blocks.filter((b) => b.includes('Self-heal Daemon')).sort();
+    return blocks.map((b) => (b.includes('Self-heal Daemon') ? shd.shift()! : b)).join('');
+  });
+  const lines = shdBlocks.split('\n');
+  sortRuns(lines, /^Self-heal Daemon on (?!localhost)/);
+  sortRuns(lines, /^\/.* $/);
+  sortRuns(lines, /^\s*<file gfid=/);
+  return lines.join('\n');
+}
+
+const comparable = (s: string) => normalize(mask(s));
+
+/** Runs the capture's command (or `line`) on its node and compares stdout, stderr and exit code. */
+async function expectCapture(lab: LabModelHandle, base: string, line?: string): Promise<void> {
+  const want = capture(base);
+  const got = await lab.run(want.node, line ?? want.command);
+  expect({ exit: got.exitCode, stdout: comparable(got.stdout), stderr: comparable(got.stderr) }).toEqual({
+    exit: want.exit,
+    stdout: comparable(want.stdout),
+    stderr: comparable(want.stderr),
+  });
+}
+
+const STAT_LINE = "stat -c '%U:%G %a' /var/lib/nova/instances";
+const READS = [
+  'heal-info-split-brain', 'heal-info-summary', 'heal-info-summary.xml', 'heal-info', 'heal-info.xml', 'peer-status', 'peer-status.xml',
+  'pool-list', 'pool-list.xml', 'version', 'volume-info', 'volume-info.xml', 'volume-list', 'volume-list.xml', 'volume-status-all',
+  'volume-status-detail', 'volume-status-detail.xml', 'volume-status', 'volume-status.xml',
+];
+
+describe('gluster captures: healthy', () => {
+  const lab = createLabModel({ computes: 3, instances: 3, migrateSeconds: 1 });
+  it.each(READS)('%s', (name) => expectCapture(lab, `gluster/healthy/${name}`));
+});
+
+describe('gluster captures: brick-down (compute02 brick killed, 12 files written meanwhile)', () => {
+  const lab = createLabModel({ computes: 3, instances: 3, migrateSeconds: 1 });
+  beforeAll(async () => {
+    lab.fault('compute02', 'brick-down');
+    for (let i = 1; i <= 12; i++) expect((await lab.run('compute01', `touch /var/lib/nova/instances/disk-${i}`)).exitCode).toBe(0);
+  });
+  it.each(READS)('%s', (name) => expectCapture(lab, `gluster/brick-down/${name}`));
+});
+
+describe('gluster captures: volume-stopped', () => {
+  const lab = createLabModel({ computes: 3, instances: 3, migrateSeconds: 1 });
+  const names = ['volume-stop', ...READS.filter((n) => !n.startsWith('volume-status')), 'volume-status-all', 'volume-status-detail', 'volume-status-detail.xml', 'volume-status', 'volume-status.xml', 'volume-start'];
+  it.each(names)('%s', (name) => expectCapture(lab, `gluster/volume-stopped/${name}`));
+});
+
+describe('gluster captures: setup and mount on a bare cluster', () => {
+  const lab = createLabModel({ computes: 3, instances: 0, migrateSeconds: 1, bare: true });
+  it.each([
+    'peer-probe-compute02', 'peer-probe-compute03', 'peer-probe-already', 'peer-probe-unreachable', 'peer-probe-unresolvable',
+    'volume-create-root-partition', 'volume-create', 'volume-create-exists', 'volume-status-not-started', 'volume-start',
+    'volume-start-already', 'volume-status-nosuchvol', 'volume-status-nosuchvol.xml',
+  ])('setup/%s', (name) => expectCapture(lab, `gluster/setup/${name}`));
+
+  const nodes = ['compute01', 'compute02', 'compute03'];
+  it.each(nodes)('mount/findmnt-before-mount-%s', (n) => expectCapture(lab, `gluster/mount/findmnt-before-mount-${n}`));
+  it.each(nodes)('mount/mount-%s', (n) => expectCapture(lab, `gluster/mount/mount-${n}`));
+  // compute01 chowns first; the others already see nova:nova through the shared volume root, as captured.
+  it('mount/stat-before-chown-compute01', () => expectCapture(lab, 'gluster/mount/stat-before-chown-compute01', STAT_LINE));
+  it('mount/chown-compute01', () => expectCapture(lab, 'gluster/mount/chown-compute01'));
+  it.each(['compute02', 'compute03'])('mount/stat-before-chown-%s', (n) => expectCapture(lab, `gluster/mount/stat-before-chown-${n}`, STAT_LINE));
+  it.each(['compute02', 'compute03'])('mount/chown-%s', (n) => expectCapture(lab, `gluster/mount/chown-${n}`));
+  it.each(nodes)('mount/stat-after-chown-%s', (n) => expectCapture(lab, `gluster/mount/stat-after-chown-${n}`, STAT_LINE));
+  it.each(nodes)('mount/findmnt-%s', (n) => expectCapture(lab, `gluster/mount/findmnt-${n}`));
+  it.each(nodes)('mount/findmnt-full-%s', (n) => expectCapture(lab, `gluster/mount/findmnt-full-${n}`));
+  it.each(nodes)('mount/glusterfs-version-%s', (n) => expectCapture(lab, `gluster/mount/glusterfs-version-${n}`));
+  it('mount/seen-on-compute02', async () => {
+    expect((await lab.run('compute01', 'touch /var/lib/nova/instances/probe-file')).exitCode).toBe(0);
+    // The captured probe wrote "hello" with a redirection, which the lab's shell does not run.
+    lab.state.volumes.get('vm-instances')!.files.get('/probe-file')!.content = 'hello\n';
+    await expectCapture(lab, 'gluster/mount/seen-on-compute02');
+  });
+});
+
+describe('nova and openstack captures', () => {
+  const t0 = Date.parse('2026-11-24T23:19:50Z');
+  let lab: LabModelHandle;
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(t0 - 60_000);
+    // The captured cloud: cirros1..3 on compute01 (cirros3 SHUTOFF), cirros4 on compute02, two `dup`.
+    lab = createLabModel({ computes: 3, instances: 3, migrateSeconds: 4 });
+    lab.fault('control', 'instance-state', 'cirros3 SHUTOFF');
+    lab.fault('control', 'instance-add', 'cirros4 compute02');
+    lab.fault('control', 'instance-add', 'dup compute02');
+    lab.fault('control', 'instance-add', 'dup compute03');
+  });
+  afterAll(() => vi.useRealTimers());
+  const cirros1 = () => lab.state.instances.find((i) => i.name === 'cirros1')!.id;
+
+  it.each(['nova-show', 'nova-list', 'nova-list-host', 'nova-show-missing', 'nova-show-ambiguous'])('%s', (n) => expectCapture(lab, `nova/${n}`));
+  it('nova-show-by-id', () => expectCapture(lab, 'nova/nova-show-by-id', `nova show ${cirros1()}`));
+  it.each([
+    'nova-service-list', 'nova-service-list-compute01', 'nova-service-disable', 'nova-service-list-disabled', 'nova-service-enable',
+    'nova-service-disable-old-syntax', 'nova-hypervisor-list', 'nova-hypervisor-show', 'nova-hypervisor-show-2.87',
+    'nova-live-migration-missing', 'nova-live-migration-nosuchhost', 'nova-live-migration-samehost', 'nova-live-migration-shutoff',
+  ])('%s', (n) => expectCapture(lab, `nova/${n}`));
+  it('nova-live-migration, then halfway', async () => {
+    vi.setSystemTime(t0);
+    await expectCapture(lab, 'nova/nova-live-migration');
+    vi.setSystemTime(t0 + 2000);
+    await expectCapture(lab, 'nova/nova-show-migrating');
+    await expectCapture(lab, 'nova/nova-migration-list-running');
+    await expectCapture(lab, 'nova/nova-server-migration-list');
+  });
+  it('after the migration', async () => {
+    vi.setSystemTime(t0 + 4000);
+    await expectCapture(lab, 'nova/nova-show-after-migration');
+    await expectCapture(lab, 'nova/nova-migration-list');
+    await expectCapture(lab, 'nova/nova-instance-action-list');
+  });
+  it.each([
+    'openstack-server-show', 'openstack-server-show-missing', 'openstack-hypervisor-list', 'openstack-compute-service-list',
+    'openstack-server-list-host', 'openstack-server-migrate-live', 'openstack-server-migration-list',
+  ])('%s', (n) => expectCapture(lab, `nova/${n}`));
+});
