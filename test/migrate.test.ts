@@ -92,6 +92,16 @@ describe('/migrate preflight stops a migration that would fail or corrupt data',
 });
 
 describe('/migrate runs the migration and checks the result', () => {
+  test("libvirt's refusal of an unsafe cache mode, when forced past preflight, comes back as advice", async () => {
+    await fault('compute01', 'cache-unsafe', ['cache-safe']);
+    const { report } = await f.run('/migrate cirros4 compute03 --force', 'U_ADMIN');
+    expect(report.reasons[0]).toMatch(/^FORCED by <@U_ADMIN>/);
+    const end = await f.finish(report);
+    expect(end.verdict).toBe('FAIL');
+    expect(end.reasons[0]).toMatch(/Unsafe migration: Migration may lead to data corruption if disks use cache != none/);
+    expect(end.notes.join('\n')).toMatch(/disk_cachemodes = "file=none"/);
+  });
+
   test('cirros1 ends ACTIVE on compute02, verified', async () => {
     const { report } = await f.run('/migrate cirros1 compute02');
     expect(report.job?.queue).toBe('migrate');
@@ -111,7 +121,8 @@ describe('/migrate runs the migration and checks the result', () => {
     const end = await f.finish(report);
     expect(end.verdict).toBe('FAIL');
     expect(end.title).toBe('Migration of cirros2 to compute03 failed');
-    expect(reportText(end)).toMatch(/nova-compute/);
+    expect(end.reasons[0]).toMatch(/^Compute service of compute03 is unavailable at this time\./);
+    expect(end.notes.join('\n')).toMatch(/target compute host is down/);
     expect((await f.rt.cluster.nova.show('cirros2')).host).toBe('compute01');
   });
 

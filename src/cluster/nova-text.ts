@@ -90,6 +90,41 @@ export function parseHypervisorShow(stdout: string): Hypervisor {
   return hypervisorFrom(recFromText(Object.fromEntries(table.rows.map((r) => [r[0] ?? '', r[1] ?? '']))));
 }
 
+/** One event of an instance action (`nova instance-action X REQ`): what failed, and how. */
+export interface ActionEvent {
+  event: string;
+  result: string | null;
+  /** The error text nova recorded (the last line of the traceback, or `details`). */
+  details: string | null;
+}
+
+/**
+ * The events of `nova instance-action X REQ`. Its `events` value is a JSON list that
+ * novaclient wraps over several table rows; a traceback's own line breaks come back
+ * as raw newlines, which JSON does not allow inside strings, so they are escaped first.
+ */
+export function parseActionEvents(stdout: string): ActionEvent[] {
+  const table = readTable(stdout, 'nova instance-action');
+  const raw = table.rows.find((r) => r[0] === 'events')?.[1] ?? '[]';
+  return eventsFromJson(raw.replace(/\n/g, '\\n'));
+}
+
+/** The events list as JSON text (nova's property, or openstack's `events` field). */
+export function eventsFromJson(text: string): ActionEvent[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  return list.map((e: Record<string, unknown>) => {
+    const tb = typeof e.traceback === 'string' ? e.traceback.trim().split('\n').at(-1) : undefined;
+    const details = typeof e.details === 'string' && e.details ? e.details : tb || null;
+    return { event: String(e.event ?? ''), result: typeof e.result === 'string' ? e.result : null, details };
+  });
+}
+
 /** `nova migration-list` and `nova server-migration-list REF` (the latter with progress figures). */
 export function parseMigrationList(stdout: string): Migration[] {
   return tableRecords(readTable(stdout, 'nova migration-list')).map((row) => migrationFrom(recFromText(row)));

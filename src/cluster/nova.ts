@@ -13,7 +13,7 @@ import {
 } from './nova-json.js';
 import {
   novaCliError, parseHypervisorList, parseHypervisorShow, parseInstanceActions, parseMigrationList, parseNovaList,
-  parseNovaShow, parseServiceList, stripNovaNoise,
+  parseNovaShow, parseServiceList, stripNovaNoise, parseActionEvents, eventsFromJson, type ActionEvent,
 } from './nova-text.js';
 import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
 
@@ -121,6 +121,21 @@ export class NovaOps {
     assertInstanceRef(ref);
     if (this.osc) return parseServerEventListJson(await this.run(['openstack', 'server', 'event', 'list', ref, '-f', 'json'], ref));
     return parseInstanceActions(await this.run(['nova', 'instance-action-list', ref], ref));
+  }
+
+  /** The events of one instance action (what failed and nova's error text). */
+  async actionEvents(ref: string, requestId: string): Promise<ActionEvent[]> {
+    assertInstanceRef(ref);
+    if (!/^req-[0-9a-f-]{36}$/.test(requestId)) throw new UsageError(`request id: ${JSON.stringify(requestId)} is not a nova request id`);
+    if (this.osc) {
+      const out = await this.run(['openstack', 'server', 'event', 'show', ref, requestId, '-f', 'json'], ref);
+      try {
+        return eventsFromJson(JSON.stringify((JSON.parse(out) as { events?: unknown }).events ?? []));
+      } catch {
+        return [];
+      }
+    }
+    return parseActionEvents(await this.run(['nova', 'instance-action', ref, requestId], ref));
   }
 
   /**

@@ -217,12 +217,15 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
   if (!cause) {
     const fault = now.fields.find(([k]) => k === 'fault')?.[1];
     const actions = await nova.actions(d.instanceId).catch(() => []);
-    const action = actions.filter((a) => a.action === 'live-migration' && a.message).at(-1);
+    const action = actions.filter((a) => a.action === 'live-migration').at(-1);
+    // The action's message is only "Error"; nova keeps the error itself in the action's events.
+    const events = action ? await nova.actionEvents(d.instanceId, action.requestId).catch(() => []) : [];
+    const detail = events.map((e) => e.details).filter(Boolean).at(-1);
     const record = await nova
       .migrations()
       .then((ms) => ms.filter((m) => m.instanceUuid === d.instanceId).sort((a, b) => b.id - a.id)[0])
       .catch(() => undefined);
-    cause = [fault, action?.message, record ? `migration ${record.id} ${record.status}` : undefined].filter(Boolean).join('; ') || 'the instance did not move';
+    cause = [detail ?? fault ?? action?.message, record ? `migration ${record.id} ${record.status}` : undefined].filter(Boolean).join('; ') || 'the instance did not move';
   }
   const r = report({
     title: `Migration of ${d.instanceName} to ${d.target} failed`,
