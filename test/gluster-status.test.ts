@@ -7,15 +7,8 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const undo: [node: string, fault: string, arg?: string][] = [];
-/** Injects a fault that afterEach takes back with `reverse`. */
-async function fault(node: string, name: string, reverse: [string, string?], arg?: string) {
-  await f.lab.fault(node, name, arg);
-  undo.push([node, ...reverse]);
-}
-afterEach(async () => {
-  for (const [node, reverse, arg] of undo.splice(0).reverse()) await f.lab.fault(node, reverse, arg);
-});
+afterEach(() => f.undoFaults());
+const fault: LabFerry['fault'] = (...args) => f.fault(...args);
 
 async function status() {
   const started = performance.now();

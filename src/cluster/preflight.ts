@@ -9,7 +9,8 @@ import type { Server, Service, Hypervisor } from './nova-types.js';
 import type { MountStatus, GlusterVersion, VolumeStatus, HealEntry, Peer } from './gluster-types.js';
 import { compareVersions } from './gluster-text.js';
 import { migrationCacheSafe, readNovaConf, type NovaConf } from './nova-conf.js';
-import { type Answer, why } from './storage-health.js';
+import { why } from './storage-health.js';
+import { firstOk, settle, type Answer } from './answer.js';
 import { AmbiguousError, NotFoundError } from '../errors.js';
 
 export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
@@ -29,11 +30,6 @@ export interface MigrationPreflight {
   target?: NodeConfig;
 }
 
-const settle = <T>(p: Promise<T>): Promise<Answer<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error : new Error(String(error)) }),
-  );
 
 const pass = (check: string, detail: string): Check => ({ check, verdict: 'PASS', detail, hint: '' });
 const warn = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'WARN', detail, hint });
@@ -68,8 +64,8 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
     Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.mount(n.name))] as const)),
     Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.version(n.name))] as const)),
     Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.peers(n.name))] as const)),
-    unique.length ? firstOk(unique.map((n) => () => cluster.gluster.volumeStatus(n.name, cluster.config.gluster.volume))) : undefined,
-    unique.length ? firstOk(unique.map((n) => () => cluster.gluster.healSummary(n.name, cluster.config.gluster.volume))) : undefined,
+    unique.length ? firstOk(unique.map((n) => cluster.gluster.volumeStatus(n.name, cluster.config.gluster.volume))) : undefined,
+    unique.length ? firstOk(unique.map((n) => cluster.gluster.healSummary(n.name, cluster.config.gluster.volume))) : undefined,
     source ? settle(readNovaConf(cluster.ssh, source.name)) : undefined,
     target && server ? capacityOf(cluster, target) : undefined,
   ]);
@@ -83,17 +79,6 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   if (target && server && capacity) checks.push(capacityCheck(target, server, capacity));
   const verdict: CheckVerdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
   return { checks, verdict, server, source, target };
-}
-
-/** Tries each asker in order until one answers (a volume question any node can answer). */
-async function firstOk<T>(askers: (() => Promise<T>)[]): Promise<Answer<T>> {
-  let last: Answer<T> = { ok: false, error: new Error('nobody to ask') };
-  const all = await Promise.all(askers.map((a) => settle(a())));
-  for (const a of all) {
-    if (a.ok) return a;
-    last = a;
-  }
-  return last;
 }
 
 function instanceCheck(a: Answer<Server>, ref: string): Check {

@@ -7,11 +7,10 @@
 import type { Cluster } from './cluster.js';
 import type { Brick, GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeStatus } from './gluster-types.js';
 import { compareVersions } from './gluster-text.js';
+import { firstOk, settle, type Answer } from './answer.js';
 import { ClusterError, HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { worst, type Verdict } from '../report.js';
 
-/** A node-level answer, or why there is none. */
-export type Answer<T> = { ok: true; value: T } | { ok: false; error: Error };
 
 export interface NodeHealth {
   node: string;
@@ -39,17 +38,6 @@ export interface StorageHealth {
 /** How many nodes are asked the volume-wide questions (volume status, heal); the first good answer wins. */
 const VOLUME_ASKERS = 3;
 
-const settle = <T>(p: Promise<T>): Promise<Answer<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error : new Error(String(error)) }),
-  );
-
-/** First successful answer in node order, or the last failure. */
-async function firstOk<T>(answers: Promise<Answer<T>>[]): Promise<Answer<T>> {
-  const all = await Promise.all(answers);
-  return all.find((a) => a.ok) ?? all.at(-1) ?? { ok: false, error: new Error('no compute node to ask') };
-}
 
 /** Is this error about reaching the node (rather than about gluster on it)? */
 export function isTransportError(err: Error): boolean {
@@ -75,9 +63,9 @@ export async function collectStorageHealth(cluster: Cluster, volume = cluster.co
   const askers = computes.slice(0, VOLUME_ASKERS).map((n) => n.name);
   const [nodes, info, status, heal] = await Promise.all([
     Promise.all(perNode),
-    firstOk(askers.map((a) => settle(gluster.volumeInfo(a, volume)))),
-    firstOk(askers.map((a) => settle(gluster.volumeStatus(a, volume)))),
-    firstOk(askers.map((a) => settle(gluster.healSummary(a, volume)))),
+    firstOk(askers.map((a) => gluster.volumeInfo(a, volume))),
+    firstOk(askers.map((a) => gluster.volumeStatus(a, volume))),
+    firstOk(askers.map((a) => gluster.healSummary(a, volume))),
   ]);
   const pool = mergePool(nodes);
   const reasons = judge({ volume, nodes, info, status, heal, pool }, config.gluster.minVersion);

@@ -27,6 +27,10 @@ export interface LabFerry {
   run(line: string, user?: string): Promise<Outcome>;
   /** For a report that queued a job: its final report. */
   finish(r: Report, onProgress?: (r: Report) => void): Promise<Report>;
+  /** Injects a lab fault that `undoFaults()` takes back with `undo` (a fault name and its argument). */
+  fault(node: string, fault: string, undo: [string, string?], arg?: string): Promise<void>;
+  /** Takes back every fault injected with `fault()`, newest first (call it in afterEach). */
+  undoFaults(): Promise<void>;
   /** The argv of every `nova live-migration` the lab received. */
   liveMigrations(): string[][];
   stop(): Promise<void>;
@@ -41,9 +45,17 @@ export async function startLabFerry(opts: Omit<LabOptions, 'dir'> & { redis?: bo
   const rt = await createRuntime(config, log, { redis: Boolean(redis) });
   let workers: Workers | undefined;
   if (rt.jobs && opts.workers !== false) workers = startWorkers({ ...rt, jobs: rt.jobs }, createNotifier(config, log));
+  const undo: [node: string, fault: string, arg?: string][] = [];
   return {
     lab,
     config,
+    async fault(node, fault, reverse, arg) {
+      await lab.fault(node, fault, arg);
+      undo.push([node, ...reverse]);
+    },
+    async undoFaults() {
+      for (const [node, reverse, arg] of undo.splice(0).reverse()) await lab.fault(node, reverse, arg);
+    },
     rt,
     redis,
     run: (line, user = 'U_OPS') =>
