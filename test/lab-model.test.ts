@@ -1,9 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLabModel, type LabModelHandle } from '../src/lab/model.js';
+import { FIXTURES } from './support/fixtures.js';
 
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 
 interface Capture {
   command: string;

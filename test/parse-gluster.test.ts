@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ClusterError, NotFoundError } from '../src/errors.js';
 import { glusterErrorFromText } from '../src/cluster/gluster-errors.js';
@@ -19,8 +18,8 @@ import { GlusterOps } from '../src/cluster/gluster.js';
 import type { Config } from '../src/config.js';
 import type { ExecResult, Ssh } from '../src/ssh/types.js';
 import { parseHealXml, parsePeersXml, parseVolumeInfoXml, parseVolumeListXml, parseVolumeStatusXml } from '../src/cluster/gluster-xml.js';
+import { FIXTURES } from './support/fixtures.js';
 
-const FIXTURES = process.env.FERRY_FIXTURES ?? fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 
 interface Capture {
   rel: string;

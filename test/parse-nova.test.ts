@@ -7,7 +7,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { Config } from '../src/config.js';
 import { AmbiguousError, ClusterError, NotFoundError, UsageError } from '../src/errors.js';
@@ -21,8 +20,8 @@ import {
   parseNovaShow, parseServiceList, stripNovaNoise,
 } from '../src/cluster/nova-text.js';
 import type { Server } from '../src/cluster/nova-types.js';
+import { FIXTURES } from './support/fixtures.js';
 
-const FIXTURES = process.env.FERRY_FIXTURES ?? fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 
 interface Capture {
   name: string;
