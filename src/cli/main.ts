@@ -12,6 +12,7 @@ const usage = `usage: ferry <command>
   run "<slash line>" [--as USER] [--json] [--config FILE]   run one command and print its report
   serve                                                    the Slack app (Socket Mode or HTTP)
   worker                                                   a migration/evacuation worker only
+  approve ID --as USER [--reject]                          decide an approval request (as the Slack buttons do)
   lab start|stop|fault|calls --dir DIR ...                 the simulated cluster
   demo [--interactive]                                     lab + Redis + ferry, the main commands at work
   config check [FILE]                                      validate ferry.yml and the environment`;
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./serve.js')).serveCommand(rest);
       case 'worker':
         return await (await import('./worker.js')).workerCommand(rest);
+      case 'approve':
+        return await (await import('./approve.js')).approveCommand(rest);
       case 'demo':
         return await (await import('./demo.js')).demoCommand(rest);
       case undefined:
