@@ -146,6 +146,8 @@ export class NodeServer {
 
   private onSocket(sock: net.Socket): void {
     this.sockets.add(sock);
+    // As a real sshd does: no Nagle delay on interactive traffic.
+    sock.setNoDelay(true);
     sock.on('close', () => {
       this.sockets.delete(sock);
       this.hungSockets.delete(sock);

@@ -315,6 +315,9 @@ export class ConnectionPool {
       const viaJump = this.opts.jumpHost && !direct ? this.forward(target) : undefined;
       if (!viaJump) {
         client.connect(config);
+        // Every exec is a small request and a small answer: Nagle's algorithm would hold each for ~40 ms.
+        // ssh2 has no option for it, so set it on the socket it just created.
+        (client as unknown as { _sock?: { setNoDelay?: (on: boolean) => void } })._sock?.setNoDelay?.(true);
         return;
       }
       viaJump.then(
