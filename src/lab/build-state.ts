@@ -30,7 +30,7 @@ function nodeIp(i: number): string {
   return `198.18.${Math.floor(n / 256)}.${n % 256}`;
 }
 
-function makeNode(name: string, i: number, isCompute: boolean, poolId: number, bare: boolean): LabNode {
+function makeNode(name: string, i: number, isCompute: boolean, poolId: number, bare: boolean, maxLiveMigrations = 1): LabNode {
   const dirs = new Map<string, { owner: string; mode: string }>();
   for (const d of ['/', '/root', '/etc', '/tmp', '/var', '/var/lib']) dirs.set(d, { owner: 'root:root', mode: '755' });
   const files = new Map<string, LocalFile>();
@@ -51,6 +51,7 @@ function makeNode(name: string, i: number, isCompute: boolean, poolId: number, b
     mounted: isCompute && !bare ? VOLUME_NAME : null,
     mountSource: `localhost:${VOLUME_NAME}`,
     cacheUnsafe: false,
+    maxLiveMigrations,
     dirs,
     files,
   };
@@ -90,7 +91,7 @@ function novaConf(node: LabNode): string {
     'transport_url = rabbit://openstack:lab-only-password@control:5672/',
     'compute_driver = libvirt.LibvirtDriver',
     `instances_path = ${MOUNT_POINT}`,
-    'max_concurrent_live_migrations = 1',
+    `max_concurrent_live_migrations = ${node.maxLiveMigrations}`,
     '',
     '[libvirt]',
     'virt_type = kvm',
@@ -161,7 +162,7 @@ export function buildLabState(opts: LabModelOptions & { healSeconds?: number }, 
     const name = computeName(i);
     // Bare: every node is alone in its own pool until probed.
     const poolId = bare ? state.nextPoolId++ : 0;
-    state.nodes.set(name, makeNode(name, i, true, poolId, bare));
+    state.nodes.set(name, makeNode(name, i, true, poolId, bare, opts.maxConcurrentLiveMigrations ?? 1));
     state.computes.push(name);
     state.services.push({ id: seqUuid(2 + i), binary: 'nova-compute', host: name, zone: 'nova', enabled: true, disabledReason: null, up: true });
   }

@@ -29,6 +29,8 @@ export interface LabOptions {
   latencyMs?: number;
   /** Start with no peers, no volume, nothing mounted. */
   bare?: boolean;
+  /** nova.conf's max_concurrent_live_migrations on every compute (default 1). */
+  maxConcurrentLiveMigrations?: number;
   /** Use this model instead of a new `createLabModel(...)` (tests of the transport alone). */
   model?: LabModel;
 }
@@ -76,6 +78,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       instances: opts.instances ?? 3,
       migrateSeconds: opts.migrateSeconds ?? 5,
       bare: opts.bare ?? false,
+      maxConcurrentLiveMigrations: opts.maxConcurrentLiveMigrations,
     });
 
   const clientKey = generateEd25519('ferry-lab');

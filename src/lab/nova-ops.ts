@@ -91,10 +91,14 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
     failure = source.migrationFailure;
   }
   const full = state.opts.migrateSeconds * 1000;
-  // nova.conf's max_concurrent_live_migrations = 1: a source host runs one at a time, the others wait queued.
-  const startsAt = state.migrations
+  // nova.conf's max_concurrent_live_migrations (N): a source host runs N at a time, the others wait queued
+  // and each takes the slot of the N-th migration before it to end.
+  const ahead = state.migrations
     .filter((m) => m.source === inst.host && (m.status === 'queued' || m.status === 'running'))
-    .reduce((at, m) => Math.max(at, m.endsAt), now);
+    .map((m) => m.endsAt)
+    .sort((a, b) => a - b);
+  const slots = Math.max(1, source.maxLiveMigrations);
+  const startsAt = ahead.length < slots ? now : Math.max(now, ahead[ahead.length - slots]!);
   // A refused migration fails early, the way libvirt refuses before copying memory.
   const endsAt = startsAt + (failure === undefined ? full : Math.min(full / 2, 1000));
   const migration: Migration = {

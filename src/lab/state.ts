@@ -42,6 +42,8 @@ export interface LabNode {
   /** The mount's source as given to mount(8), e.g. localhost:vm-instances. */
   mountSource: string;
   cacheUnsafe: boolean;
+  /** nova.conf's max_concurrent_live_migrations: live migrations this node runs at once as the source. */
+  maxLiveMigrations: number;
   /** migration-fails fault: migrations from this node fail with this message. */
   migrationFailure?: string;
   dirs: Map<string, { owner: string; mode: string }>;

@@ -28,6 +28,8 @@ export interface LabModelOptions {
   migrateSeconds: number;
   /** true: no peers, no volume, nothing mounted (the bootstrap runbook's starting point). */
   bare?: boolean;
+  /** nova.conf's `max_concurrent_live_migrations` on every compute (default 1, nova's own default). */
+  maxConcurrentLiveMigrations?: number;
 }
 
 export interface LabModel {
