@@ -9,6 +9,7 @@ import type { Logger } from './log.js';
 import type { Report } from './report.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { Audit } from './audit.js';
 
 /** Where a posted message is (a Slack channel and ts), so another process can update it. */
 export interface MessageRef {
@@ -30,6 +31,8 @@ export interface CommandContext<A> {
   cluster: Cluster;
   /** Present when Redis is configured (serve, worker, demo); absent in a bare `ferry run`. */
   jobs?: Jobs;
+  /** The audit trail (read by `/ferry audit`); absent where the surface keeps none. */
+  audit?: Audit;
   config: Config;
   log: Logger;
   /**

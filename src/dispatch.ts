@@ -61,6 +61,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       user: caller,
       cluster: deps.cluster,
       jobs: deps.jobs,
+      audit: deps.audit,
       config: deps.config,
       log: log.child({ command: command.name }),
       progress: req.progress ?? (async () => undefined),
@@ -69,7 +70,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     await audit(command.name, result.verdict === 'FAIL' ? 'fail' : result.verdict === 'WARN' ? 'warn' : 'ok', result.reasons[0]);
     return { report: result, ephemeral: command.name === 'ferry help', command: command.name };
   } catch (err) {
-    const name = command?.name ?? req.line.trim().split(/\s+/).slice(0, 2).join(' ').replace(/^\//, '');
+    const name = command?.name ?? commandNameOf(req.line, deps.commands);
     if (err instanceof UsageError) {
       await audit(name, 'usage', err.message);
       return { report: usageReport(err), ephemeral: true, command: command?.name };
@@ -82,6 +83,17 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     await audit(name, 'error', (err as Error).message);
     return { report: errorReport(name, err as Error), ephemeral: false, command: command?.name };
   }
+}
+
+/**
+ * The command a line names, for the audit of a line the router refused: the
+ * longest catalog name its words start with, else its first word. Never an
+ * argument ("/migrate 'x; y' z" is audited as migrate).
+ */
+function commandNameOf(line: string, commands: readonly CommandDefinition[]): string {
+  const words = line.trim().replace(/^\//, '').split(/\s+/);
+  const known = commands.map((c) => c.name).filter((n) => n.split(' ').every((w, i) => w === words[i]));
+  return known.sort((a, b) => b.length - a.length)[0] ?? words[0] ?? '';
 }
 
 function usageReport(err: UsageError): Report {

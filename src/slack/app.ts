@@ -5,6 +5,7 @@
  * (same trigger_id) runs nothing twice.
  */
 import { App, LogLevel } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import type { Runtime } from '../runtime.js';
 import { boltLogger, type Logger } from '../log.js';
 import { dispatch, type DispatchDeps } from '../dispatch.js';
 import { report as makeReport, type Report } from '../report.js';
-import { SlackPoster, type MessageAction } from './poster.js';
+import { SlackPoster, approvalActions } from './poster.js';
 import { GroupRoles } from './group-roles.js';
 
 export interface SlackAppOptions {
@@ -38,8 +39,17 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-const SLASH = /^\/(gluster|nova|migrate|evacuate|ferry)$/;
+// Every slash command routed here is answered: one the catalog does not know gets the router's
+// "unknown command" (an unanswered one would leave the user with Slack's "dispatch_failed").
+const SLASH = /^\/\S+$/;
 const SEEN_TTL_SECONDS = 3600;
+
+const stoppingReport = makeReport({ title: 'ferry is restarting', verdict: 'FAIL', reasons: ['nothing was run; try again in a minute'] });
+
+/** What the user sees when ferry could not answer (Redis or Slack failing under it). */
+function failedReport(err: Error): Report {
+  return makeReport({ title: 'ferry could not answer', verdict: 'FAIL', reasons: [err.message], notes: ['The details are in ferry’s log.'] });
+}
 
 export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const { config, runtime, log } = opts;
@@ -71,7 +81,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
           ],
         }),
   });
-  const poster = new SlackPoster(app.client, log);
+  // The poster paces itself by Retry-After (per channel, per method), so its client hands 429s back instead of waiting.
+  const posterLog = boltLogger(log);
+  posterLog.setLevel(LogLevel.WARN);
+  const poster = new SlackPoster(new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, logger: posterLog, rejectRateLimitedCalls: true }), log);
   const groups = new GroupRoles(app.client, config, log);
   const deps: DispatchDeps = {
     commands: opts.commands,
@@ -93,40 +106,50 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
 
   app.command(SLASH, async ({ command, ack, respond }) => {
     await ack();
-    if (!serving || !(await firstTime(`cmd:${command.trigger_id}`))) return;
     const line = `${command.command} ${command.text}`.trim();
-    let message: MessageRef | undefined;
-    const progress = async (r: Report) => {
-      if (!message) message = await poster.post(command.channel_id, r);
-      else await poster.update(message, r);
-      return message;
-    };
+    // Tracked from the ack on, so stop() waits for it even before it reaches the dispatcher.
     await track(
       (async () => {
+        if (!serving) return poster.respond(respond, stoppingReport);
+        if (!(await firstTime(`cmd:${command.trigger_id}`))) return;
+        let message: MessageRef | undefined;
+        const progress = async (r: Report) => {
+          if (!message) message = await poster.post(command.channel_id, r);
+          else await poster.update(message, r);
+          return message;
+        };
         const outcome = await dispatch({ line, userId: command.user_id, channel: command.channel_id, requestId: command.trigger_id, progress }, deps);
-        const actions = approvalButtons(outcome.report);
+        const actions = approvalActions(outcome.report);
         if (outcome.ephemeral) await poster.respond(respond, outcome.report);
         // A job now owns the message and updates it to the end.
         else if (message && outcome.report.job) return;
         else if (message) await poster.update(message, outcome.report, actions);
         else await poster.post(command.channel_id, outcome.report, actions);
-      })().catch((err: Error) => log.error({ err, line }, 'answering a slash command failed')),
+      })().catch(async (err: Error) => {
+        log.error({ err, line }, 'answering a slash command failed');
+        // The user would otherwise see nothing at all; the response_url may work where the Web API did not.
+        await poster.respond(respond, failedReport(err)).catch(() => {});
+      }),
     );
   });
 
   app.action(/^ferry_(approve|reject)$/, async ({ action, body, ack, respond }) => {
     await ack();
     if (body.type !== 'block_actions' || !('action_id' in action) || !('value' in action)) return;
-    if (!serving || !(await firstTime(`act:${body.trigger_id}`))) return;
     const decision = action.action_id === 'ferry_approve' ? 'approve' : 'reject';
     const channel = body.channel?.id ?? '';
     await track(
       (async () => {
+        if (!serving) return poster.respond(respond, stoppingReport);
+        if (!(await firstTime(`act:${body.trigger_id}`))) return;
         const result = opts.onApproval
           ? await opts.onApproval({ approvalId: String(action.value ?? ''), decision, userId: body.user.id, role: await groups.roleOf(body.user.id), channel })
           : makeReport({ title: 'Approvals are not handled by this ferry process', verdict: 'FAIL' });
         await poster.respond(respond, result);
-      })().catch((err: Error) => log.error({ err }, 'handling an approval button failed')),
+      })().catch(async (err: Error) => {
+        log.error({ err }, 'handling an approval button failed');
+        await poster.respond(respond, failedReport(err)).catch(() => {});
+      }),
     );
   });
 
@@ -153,10 +176,3 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   };
 }
 
-function approvalButtons(r: Report): MessageAction[] | undefined {
-  if (!r.approval) return undefined;
-  return [
-    { actionId: 'ferry_approve', text: 'Approve', value: r.approval.id, style: 'primary' },
-    { actionId: 'ferry_reject', text: 'Reject', value: r.approval.id, style: 'danger' },
-  ];
-}

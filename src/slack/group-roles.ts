@@ -21,8 +21,9 @@ export class GroupRoles {
 
   async roleOf(userId: string): Promise<Role | null> {
     const groupIds = [...new Set(Roles.flatMap((r) => this.config.roles[r].groups))];
-    const memberOf: string[] = [];
-    for (const g of groupIds) if ((await this.members(g)).includes(userId)) memberOf.push(g);
+    // Groups are looked up side by side: a user's first command after the cache expires waits for one round trip, not one per group.
+    const members = await Promise.all(groupIds.map((g) => this.members(g)));
+    const memberOf = groupIds.filter((_, i) => members[i]!.includes(userId));
     return roleOf(this.config, userId, memberOf);
   }
 

@@ -1,11 +1,20 @@
 /**
  * Posts reports to Slack within its limits: the renderer keeps each message
- * within Block Kit's, this keeps ferry within the rate limits. Updates of one
- * message are coalesced (the newest wins) and spaced out, because chat.update
- * is a Tier 3 method (about 50 a minute) and a progress message may change
- * every second. The WebClient itself waits out any 429's Retry-After.
+ * within Block Kit's, this keeps ferry within the rate limits.
+ *
+ * - Posts to one channel go one at a time, in order (chat.postMessage allows
+ *   about one message a second per channel, with short bursts).
+ * - Updates of one message are coalesced (the newest wins) and spaced out,
+ *   because chat.update is a Tier 3 method (about 50 a minute) and a progress
+ *   message may change every second; an update never overtakes an earlier one
+ *   of the same message.
+ * - A 429 holds back every later call of the same kind (that channel's posts,
+ *   or all updates) until its Retry-After has passed, then the call is retried.
+ *   Give the poster a WebClient with `rejectRateLimitedCalls: true` so that it
+ *   sees the 429s; a client that waits them out by itself works too, only with
+ *   its own back-off on top.
  */
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import type { Report } from '../report.js';
 import { renderSlack, type SlackMessage } from './blocks.js';
@@ -18,6 +27,18 @@ export interface MessageAction {
   style?: 'primary' | 'danger';
 }
 
+/**
+ * The Approve / Reject buttons of a report that asks for approval (none otherwise),
+ * so a request shows its buttons wherever it is posted: by the slash command or by a job.
+ */
+export function approvalActions(r: Report): MessageAction[] | undefined {
+  if (!r.approval) return undefined;
+  return [
+    { actionId: 'ferry_approve', text: 'Approve', value: r.approval.id, style: 'primary' },
+    { actionId: 'ferry_reject', text: 'Reject', value: r.approval.id, style: 'danger' },
+  ];
+}
+
 export interface PostedMessage {
   channel: string;
   ts: string;
@@ -26,9 +47,30 @@ export interface PostedMessage {
 /** Minimum spacing of two updates of the same message. */
 export const UPDATE_INTERVAL_MS = 1300;
 
+/** A call still rate-limited after this long in all fails (Slack is refusing us for a reason). */
+export const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface PendingUpdate {
+  report: Report;
+  actions?: MessageAction[];
+  waiters: Waiter[];
+}
+
 export class SlackPoster {
-  private readonly pending = new Map<string, { report: Report; actions?: MessageAction[]; waiters: (() => void)[] }>();
+  /** Per message: the update waiting to be sent (later calls replace its report). */
+  private readonly pending = new Map<string, PendingUpdate>();
+  /** Per message: the update being sent; the next one starts after it. */
+  private readonly sending = new Map<string, Promise<void>>();
   private readonly lastUpdate = new Map<string, number>();
+  /** Per channel: the last post in line; the next one starts after it. */
+  private readonly postLanes = new Map<string, Promise<unknown>>();
+  /** Per rate-limit key: no call before this time (ms since the epoch). */
+  private readonly blockedUntil = new Map<string, number>();
 
   constructor(
     private readonly client: WebClient,
@@ -37,44 +79,95 @@ export class SlackPoster {
   ) {}
 
   /** Posts a report in a channel; tables that do not fit go as replies in its thread. */
-  async post(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
+  post(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
+    const previous = this.postLanes.get(channel) ?? Promise.resolve();
+    const mine = previous.catch(() => {}).then(() => this.postNow(channel, report, actions));
+    this.postLanes.set(channel, mine);
+    const done = () => {
+      if (this.postLanes.get(channel) === mine) this.postLanes.delete(channel);
+    };
+    mine.then(done, done);
+    return mine;
+  }
+
+  private async postNow(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
     const [first, ...rest] = renderSlack(report);
-    const main = await this.client.chat.postMessage({ channel, ...withActions(first!, actions) });
+    const key = `chat.postMessage ${channel}`;
+    const main = await this.paced(key, () => this.client.chat.postMessage({ channel, ...withActions(first!, actions) }));
     const ts = main.ts as string;
-    for (const reply of rest) await this.client.chat.postMessage({ channel, thread_ts: ts, ...reply });
+    for (const reply of rest) await this.paced(key, () => this.client.chat.postMessage({ channel, thread_ts: ts, ...reply }));
     return { channel: (main.channel as string) ?? channel, ts };
   }
 
   /**
    * Replaces a message's content. Calls arriving faster than the update interval
-   * are coalesced: only the newest report is sent. Resolves once it (or a newer one) is sent.
+   * are coalesced: only the newest report is sent. Resolves once it (or a newer
+   * one) is sent; rejects, for every caller it coalesced, when sending fails.
    */
   update(msg: PostedMessage, report: Report, actions?: MessageAction[]): Promise<void> {
     const key = `${msg.channel}/${msg.ts}`;
-    const queued = this.pending.get(key);
-    if (queued) {
-      queued.report = report;
-      queued.actions = actions;
-      return new Promise((resolve) => queued.waiters.push(resolve));
-    }
-    const entry = { report, actions, waiters: [] as (() => void)[] };
-    this.pending.set(key, entry);
-    const wait = Math.max(0, (this.lastUpdate.get(key) ?? 0) + this.updateIntervalMs - Date.now());
-    return new Promise((resolve, reject) => {
-      entry.waiters.push(resolve);
-      setTimeout(() => {
+    let entry = this.pending.get(key);
+    if (entry) {
+      entry.report = report;
+      entry.actions = actions;
+    } else {
+      const fresh: PendingUpdate = { report, actions, waiters: [] };
+      entry = fresh;
+      this.pending.set(key, fresh);
+      const previous = this.sending.get(key) ?? Promise.resolve();
+      const send = previous.then(async () => {
+        const wait = (this.lastUpdate.get(key) ?? 0) + this.updateIntervalMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        // From here on, a newer report starts a new entry, sent after this one.
         this.pending.delete(key);
-        this.lastUpdate.set(key, Date.now());
-        const [first] = renderSlack(entry.report);
-        this.client.chat
-          .update({ channel: msg.channel, ts: msg.ts, ...withActions(first!, entry.actions) })
-          .then(() => entry.waiters.forEach((w) => w()))
-          .catch((err: Error) => {
-            this.log.error({ err }, 'chat.update failed');
-            reject(err);
-          });
-      }, wait);
-    });
+        try {
+          const [first] = renderSlack(fresh.report);
+          await this.paced('chat.update', () => this.client.chat.update({ channel: msg.channel, ts: msg.ts, ...withActions(first!, fresh.actions) }));
+          fresh.waiters.forEach((w) => w.resolve());
+        } catch (err) {
+          this.log.error({ err }, 'chat.update failed');
+          fresh.waiters.forEach((w) => w.reject(err as Error));
+        } finally {
+          this.noteUpdate(key);
+        }
+      });
+      this.sending.set(key, send);
+      void send.then(() => {
+        if (this.sending.get(key) === send) this.sending.delete(key);
+      });
+    }
+    const waiting = entry;
+    return new Promise((resolve, reject) => waiting.waiters.push({ resolve, reject }));
+  }
+
+  /** Remembers when a message was last updated, forgetting messages not updated for a while. */
+  private noteUpdate(key: string): void {
+    const now = Date.now();
+    for (const [k, at] of this.lastUpdate) if (now - at > this.updateIntervalMs) this.lastUpdate.delete(k);
+    this.lastUpdate.set(key, now);
+  }
+
+  /**
+   * Runs one Web API call, holding it back while its rate-limit key is blocked;
+   * a 429 blocks the key for its Retry-After and the call is tried again.
+   */
+  private async paced<T>(key: string, call: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+      const wait = (this.blockedUntil.get(key) ?? 0) - Date.now();
+      if (wait > 0) await sleep(wait);
+      try {
+        const result = await call();
+        if ((this.blockedUntil.get(key) ?? 0) <= Date.now()) this.blockedUntil.delete(key);
+        return result;
+      } catch (err) {
+        const retryAfter = rateLimitedFor(err);
+        if (retryAfter === undefined || Date.now() - started > MAX_RATE_LIMIT_WAIT_MS) throw err;
+        const until = Date.now() + retryAfter * 1000;
+        this.blockedUntil.set(key, Math.max(until, this.blockedUntil.get(key) ?? 0));
+        this.log.info({ key, retryAfter }, 'Slack rate limit: waiting before trying again');
+      }
+    }
   }
 
   /** An ephemeral answer through the slash command's response_url (no channel rate limit applies). */
@@ -97,4 +190,15 @@ function withActions(msg: SlackMessage, actions?: MessageAction[]): SlackMessage
     })),
   };
   return { ...msg, blocks: [...msg.blocks.slice(0, 49), block] };
+}
+
+/** Seconds to wait when `err` is Slack's 429 (WebAPIRateLimitedError), at least one; undefined otherwise. */
+function rateLimitedFor(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; retryAfter?: unknown };
+  return e.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? Math.max(e.retryAfter, 1) : undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
