@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/command.js';
+import { report, type Report } from '../src/report.js';
+import { HostArg, VolumeArg } from '../src/router.js';
+import { BRICK_PATH } from '../src/cluster/gluster-admin.js';
+import { checkVolumeCreate, createCommand, type VolumeCreatePayload } from '../src/cluster/volume-create.js';
+import { checksTable, failures } from '../src/cluster/volume-checks.js';
+import { askApproval } from '../src/jobs/ask-approval.js';
+
+/** `host:/path`: the host a node name or fqdn, the path absolute and plain. */
+const Brick = z.string().transform((s, ctx) => {
+  const i = s.indexOf(':');
+  const host = s.slice(0, i);
+  const path = s.slice(i + 1);
+  if (i < 1 || !HostArg.safeParse(host).success || !BRICK_PATH.test(path)) {
+    ctx.addIssue({ code: 'custom', message: `expected a brick HOST:/absolute/path, got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return { host, path };
+});
+
+export default defineCommand({
+  name: 'gluster volume create',
+  usage: '/gluster volume create VOLUME replica N HOST:/BRICK... [--force]',
+  summary: 'Create a replicated volume (checked first; a second person approves)',
+  examples: [
+    '/gluster volume create vm-scratch replica 3 compute01:/gluster/scratch compute02:/gluster/scratch compute03:/gluster/scratch',
+    '/gluster volume create vm-scratch replica 3 compute01.stack:/gluster/scratch compute02.stack:/gluster/scratch compute03.stack:/gluster/scratch --force',
+  ],
+  positionals: ['volume', 'keyword', 'replica', 'bricks...'],
+  flags: { force: { type: 'boolean' } },
+  args: z
+    .object({
+      volume: VolumeArg,
+      keyword: z.literal('replica', { error: 'expected the word "replica" after the volume name' }),
+      replica: z.coerce.number().int().min(2, { error: 'replica: expected a whole number >= 2' }).max(16),
+      bricks: z.array(Brick).min(2, { error: 'expected at least two bricks HOST:/PATH' }),
+      force: z.boolean().default(false),
+    })
+    .refine((a) => a.bricks.length % a.replica === 0, { error: 'the number of bricks must be a multiple of the replica count', path: ['bricks'] }),
+  role: 'operator',
+  approval: true,
+  mutating: true,
+  run: async (ctx): Promise<Report> => {
+    const { args, cluster } = ctx;
+    const { checks, payload } = await checkVolumeCreate(cluster, args);
+    if (!payload) {
+      return report({ title: `Not creating volume ${args.volume}`, verdict: 'FAIL', reasons: failures(checks), tables: [checksTable(checks)], notes: ['Nothing was run.'] });
+    }
+    const shown = report({
+      title: `Create volume ${args.volume}, replica ${args.replica}?`,
+      verdict: 'INFO',
+      reasons: ['every check passed', `runs ${createCommand(payload)}`],
+      tables: [checksTable(checks)],
+      notes: payload.force ? ['force: gluster will not refuse bricks on the root partition.'] : [],
+    });
+    const line = `/gluster volume create ${args.volume} replica ${args.replica} ${args.bricks.map((b) => `${b.host}:${b.path}`).join(' ')}${args.force ? ' --force' : ''}`;
+    return askApproval<VolumeCreatePayload>(ctx, 'gluster volume create', line, shown, payload);
+  },
+});

@@ -1,0 +1,186 @@
+/**
+ * The shared-storage bootstrap runbook as a plan of steps. Each step names the
+ * exact commands it runs and where, what it checks first, and whether it is
+ * already done, so a half-built cluster resumes where it stopped and a
+ * finished one has nothing to do. How each step checks and runs is in
+ * bootstrap-steps.ts; the durable run is src/jobs/bootstrap.ts.
+ */
+import type { Config } from '../config.js';
+import type { Cluster } from './cluster.js';
+import { UsageError } from '../errors.js';
+import type { Table } from '../report.js';
+import { computeByHost, glusterArgv } from './gluster-admin.js';
+import { checkStep } from './bootstrap-steps.js';
+
+/** One node of the pool being built: its ferry name and the name gluster knows it by. */
+export interface BootstrapNode {
+  name: string;
+  fqdn: string;
+}
+
+/** What to build: everything a step's commands are made of. */
+export interface BootstrapSpec {
+  volume: string;
+  /** In order; the volume is replica `nodes.length`, one brick per node. */
+  nodes: BootstrapNode[];
+  /** The node that probes the others and creates and starts the volume. */
+  anchor: string;
+  brickPath: string;
+  mountPoint: string;
+}
+
+export type StepKind = 'server' | 'brick' | 'probe' | 'create' | 'start' | 'mount' | 'chown' | 'verify';
+
+/** One command of a step, on one node. */
+export interface StepCommand {
+  node: string;
+  argv: string[];
+}
+
+/** A step as the approver sees it. */
+export interface StepInfo {
+  id: string;
+  kind: StepKind;
+  title: string;
+  /** The node the step is about (its commands may run elsewhere, e.g. a probe runs on the anchor). */
+  node: string;
+  commands: StepCommand[];
+  /** What is checked before anything runs. */
+  checks: string;
+}
+
+/**
+ * done: nothing to run; todo: its commands will run; check: runs every time
+ * (the final write/read test); refused: it must not run as things are;
+ * unknown: the node did not answer.
+ */
+export type StepStatus = 'done' | 'todo' | 'check' | 'refused' | 'unknown';
+
+export interface StepCheck {
+  status: StepStatus;
+  detail: string;
+}
+
+export type PlannedStep = StepInfo & StepCheck;
+
+export interface BootstrapPlan {
+  spec: BootstrapSpec;
+  steps: PlannedStep[];
+}
+
+/** A file the final check writes through the mount on one node and reads on the others. */
+export const PROBE_FILE = '.ferry-bootstrap-probe';
+
+/**
+ * The nodes to bootstrap: `--nodes` (names or fqdns, each a compute of ferry.yml)
+ * or every compute. UsageError for unknown or repeated hosts, or fewer than two.
+ */
+export function bootstrapNodes(config: Config, hosts?: string[]): BootstrapNode[] {
+  const picked = (hosts ?? config.nodes.computes.map((n) => n.name)).map((h) => {
+    const n = computeByHost(config, h);
+    if (!n) throw new UsageError(`--nodes: ${h} is not a compute node in ferry.yml (known: ${config.nodes.computes.map((c) => c.name).join(', ')})`);
+    return { name: n.name, fqdn: n.fqdn };
+  });
+  const dup = picked.find((n, i) => picked.findIndex((m) => m.name === n.name) !== i);
+  if (dup) throw new UsageError(`--nodes: ${dup.name} is named twice`);
+  if (picked.length < 2) throw new UsageError('--nodes: a replicated volume needs at least two nodes');
+  return picked;
+}
+
+/** Every step of the runbook for `spec`, in the order they run. Pure: the same spec gives the same steps. */
+export function bootstrapSteps(spec: BootstrapSpec): StepInfo[] {
+  const { volume, brickPath, mountPoint, anchor } = spec;
+  const steps: StepInfo[] = [];
+  // Node by node: get it ready, then join it to the anchor's pool.
+  for (const n of spec.nodes) {
+    steps.push({
+      id: `server:${n.name}`, kind: 'server', node: n.name, title: `${n.name}: glusterfs-server installed, glusterd running`,
+      commands: [{ node: n.name, argv: ['systemctl', 'start', 'glusterd'] }],
+      checks: 'dpkg-query -W glusterfs-server: installed (ferry installs no packages); systemctl is-active glusterd',
+    });
+    steps.push({
+      id: `brick:${n.name}`, kind: 'brick', node: n.name, title: `${n.name}: brick directory ${brickPath}`,
+      commands: [{ node: n.name, argv: ['mkdir', '-p', brickPath] }],
+      checks: `test -d ${brickPath}`,
+    });
+    if (n.name !== anchor) {
+      steps.push({
+        id: `probe:${n.name}`, kind: 'probe', node: n.name, title: `${n.fqdn} joins the pool of ${anchor}`,
+        commands: [{ node: anchor, argv: glusterArgv.probe(n.fqdn) }],
+        checks: `gluster pool list on ${anchor}: ${n.fqdn} not in it yet`,
+      });
+    }
+  }
+  const bricks = spec.nodes.map((n) => ({ node: n.name, fqdn: n.fqdn, path: brickPath }));
+  steps.push({
+    id: 'create', kind: 'create', node: anchor, title: `volume ${volume} created, replica ${spec.nodes.length}`,
+    // `force`: gluster refuses bricks on the root partition without it
+    // (setup/volume-create-root-partition.stderr.txt), and the lab's bricks, like the
+    // captured cluster's, are plain directories there. ferry checks itself what
+    // force would also let through: one brick per node, every node connected.
+    commands: [{ node: anchor, argv: glusterArgv.create(volume, spec.nodes.length, bricks, true) }],
+    checks: `gluster volume info ${volume}: absent (present with exactly these bricks: done); before it runs: every node connected, every brick directory there`,
+  });
+  steps.push({
+    id: 'start', kind: 'start', node: anchor, title: `volume ${volume} started`,
+    commands: [{ node: anchor, argv: glusterArgv.start(volume) }],
+    checks: `gluster volume info ${volume}: Status is not Started`,
+  });
+  for (const n of spec.nodes) {
+    steps.push({
+      id: `mount:${n.name}`, kind: 'mount', node: n.name, title: `${n.name}: ${mountPoint} mounted from localhost:${volume}`,
+      commands: [{ node: n.name, argv: ['mount', '-t', 'glusterfs', `localhost:${volume}`, mountPoint] }],
+      checks: `findmnt ${mountPoint}: nothing mounted; ls -A ${mountPoint}: empty (mounting over files would hide them)`,
+    });
+    steps.push({
+      id: `chown:${n.name}`, kind: 'chown', node: n.name, title: `${n.name}: ${mountPoint} owned nova:nova`,
+      commands: [{ node: n.name, argv: ['chown', 'nova:nova', mountPoint] }],
+      checks: `stat -c '%U:%G %a' ${mountPoint}: not nova:nova; before it runs: mounted from localhost:${volume}`,
+    });
+  }
+  const [first, ...others] = spec.nodes;
+  const probe = `${mountPoint}/${PROBE_FILE}`;
+  steps.push({
+    id: 'verify', kind: 'verify', node: first!.name, title: `a file written on ${first!.name} is seen on ${others.map((o) => o.name).join(', ')}`,
+    commands: [
+      { node: first!.name, argv: ['touch', probe] },
+      ...others.map((o) => ({ node: o.name, argv: ['cat', probe] })),
+      { node: first!.name, argv: ['rm', '-f', probe] },
+    ],
+    checks: 'runs every time',
+  });
+  return steps;
+}
+
+/** Checks every step against the cluster as it is now (read-only). */
+export async function surveyBootstrap(cluster: Cluster, spec: BootstrapSpec): Promise<BootstrapPlan> {
+  const steps = bootstrapSteps(spec);
+  const checks = await Promise.all(steps.map((s) => checkStep(cluster, spec, s)));
+  return { spec, steps: steps.map((s, i) => ({ ...s, ...checks[i]! })) };
+}
+
+/** Steps that stop the plan from being run as it is. */
+export const blockers = (plan: BootstrapPlan) => plan.steps.filter((s) => s.status === 'refused' || s.status === 'unknown');
+
+/** Steps that would change something. */
+export const pending = (plan: BootstrapPlan) => plan.steps.filter((s) => s.status === 'todo');
+
+/** A command as a person would type it (for tables; never run from this text). */
+export function commandText(c: StepCommand): string {
+  return c.argv.map((a) => (/^[A-Za-z0-9_@%+:,./=-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+/** The plan as a table: one row per step, with its commands, checks and state. */
+export function planTable(steps: (StepInfo & { state: string })[]): Table {
+  return {
+    title: 'Steps',
+    columns: ['#', 'Step', 'Runs', 'Checks first', 'State'],
+    rows: steps.map((s, i) => [String(i + 1), s.title, s.commands.map((c) => `${c.node}: ${commandText(c)}`).join('; '), s.checks, s.state]),
+  };
+}
+
+/** A planned step's state as the plan shows it. */
+export function stateText(s: StepCheck): string {
+  const label = { done: 'already done', todo: 'to do', check: 'check', refused: 'REFUSED', unknown: 'UNKNOWN' }[s.status];
+  return s.detail ? `${label}: ${s.detail}` : label;
+}

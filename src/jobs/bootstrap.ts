@@ -1,0 +1,191 @@
+/**
+ * The approved bootstrap runbook as a durable BullMQ job. Every step is checked
+ * again right before it runs, so a job taken back after a crash, or a second
+ * run after a failure, goes on from where things are: done steps run nothing.
+ * The first step that fails stops the run and says which and why.
+ */
+import type { Job } from 'bullmq';
+import type { Cluster } from '../cluster/cluster.js';
+import type { MessageRef } from '../command.js';
+import type { Logger } from '../log.js';
+import type { Audit } from '../audit.js';
+import type { Notifier } from './notifier.js';
+import type { Executor } from './approval-actions.js';
+import type { ApprovalRequest } from './approvals.js';
+import { QUEUE, type Jobs } from './jobs.js';
+import { acquireLock, releaseLock } from './locks.js';
+import { bootstrapSteps, planTable, type BootstrapSpec, type StepInfo } from '../cluster/bootstrap.js';
+import { runStep, StepFailed } from '../cluster/bootstrap-steps.js';
+import { collectStorageHealth, isTransportError, why } from '../cluster/storage-health.js';
+import { computeByHost } from '../cluster/gluster-admin.js';
+import { assertVolumeName } from '../cluster/gluster.js';
+import { report, type Report } from '../report.js';
+
+/** What an approved bootstrap request carries: the plan exactly as the approver saw it. */
+export interface BootstrapPayload {
+  spec: BootstrapSpec;
+  steps: StepInfo[];
+}
+
+export interface BootstrapJobData extends BootstrapPayload {
+  line: string;
+  requestedBy: string;
+  approvedBy: string;
+  channel: string;
+  message?: MessageRef;
+}
+
+export interface BootstrapResult {
+  outcome: 'completed' | 'failed';
+  report: Report;
+  /** The id of the step that stopped the run. */
+  failedStep?: string;
+}
+
+type Outcome = 'pending' | 'running' | 'already' | 'ran' | 'failed';
+
+export interface BootstrapDeps {
+  cluster: Cluster;
+  jobs: Jobs;
+  notifier: Notifier;
+  log: Logger;
+  /** Where the run's outcome is recorded (who asked, who approved, which step stopped it). */
+  audit?: Audit;
+}
+
+/** One bootstrap of a volume at a time: the lock names the running job. */
+const volumeLock = (volume: string) => `ferry:lock:volume:${volume}`;
+
+/** The approved plan's executor (kind `gluster bootstrap`): queues the job that runs it. */
+export const executeBootstrap: Executor = async (request, approvedBy, ctx) => {
+  const r = await startBootstrap(ctx.rt.cluster, ctx.rt.jobs, request as ApprovalRequest<BootstrapPayload>, approvedBy);
+  await ctx.notifier.update(request.message, r);
+  return r;
+};
+
+/**
+ * Queues the run of an approved plan. The steps are built again from the spec
+ * and must be the ones shown: a ferry.yml (or ferry) changed in between
+ * refuses instead of running something nobody saw.
+ */
+async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<ApprovalRequest<BootstrapPayload>, 'id' | 'line' | 'payload' | 'requestedBy' | 'channel' | 'message'>, approvedBy: string): Promise<Report> {
+  const { spec, steps } = request.payload;
+  const title = `Bootstrap of ${spec.volume}`;
+  assertVolumeName(spec.volume);
+  const stale = spec.nodes.find((n) => computeByHost(cluster.config, n.name)?.fqdn !== n.fqdn);
+  if (stale || JSON.stringify(bootstrapSteps(spec)) !== JSON.stringify(steps)) {
+    return report({ title: `${title} not started`, verdict: 'FAIL', reasons: ['ferry.yml or ferry changed since this plan was shown, so it is not the plan that was approved; nothing was run. Ask again: /gluster bootstrap'] });
+  }
+  const jobId = `bootstrap-${request.id}`;
+  const holder = await acquireLock(jobs.redis, volumeLock(spec.volume), jobId);
+  if (holder !== null) {
+    const running = await jobs.queue(QUEUE.bootstrap).getJob(holder);
+    const state = running ? await running.getState() : 'unknown';
+    if (running && state !== 'completed' && state !== 'failed' && state !== 'unknown') {
+      return report({ title: `${title} not started`, verdict: 'FAIL', reasons: [`a bootstrap of ${spec.volume} is already running (job ${holder})`] });
+    }
+    await releaseLock(jobs.redis, volumeLock(spec.volume), holder);
+    return startBootstrap(cluster, jobs, request, approvedBy);
+  }
+  const data: BootstrapJobData = { spec, steps, line: request.line, requestedBy: request.requestedBy, approvedBy, channel: request.channel, message: request.message };
+  // attempts 1: a failed step is for a person to look at; a crashed worker's job is taken back (stalled), not retried.
+  await jobs.queue(QUEUE.bootstrap).add('bootstrap', data, { jobId, attempts: 1, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } });
+  return {
+    ...progressReport(spec, steps, steps.map(() => 'pending'), [], `approved by <@${approvedBy}>; queued as job ${jobId}`),
+    job: { id: jobId, queue: 'bootstrap' },
+  };
+}
+
+/** The worker's side: every step in order, progress after each, the lock released at the end. */
+export async function processBootstrap(job: Job<BootstrapJobData>, deps: BootstrapDeps): Promise<BootstrapResult> {
+  const { spec, steps, message } = job.data;
+  await acquireLock(deps.jobs.redis, volumeLock(spec.volume), String(job.id));
+  try {
+    const outcomes: Outcome[] = steps.map(() => 'pending');
+    const details: string[] = [];
+    // Slack updates are paced (about one a second per message) and coalesced, newest wins:
+    // steps do not wait for them, only the last report does.
+    const show = async (r: Report, last = false) => {
+      await job.updateProgress(r as unknown as object);
+      const shown = deps.notifier.update(message, r);
+      if (last) await shown;
+    };
+    for (const [i, step] of steps.entries()) {
+      outcomes[i] = 'running';
+      await show(progressReport(spec, steps, outcomes, details, `step ${i + 1}/${steps.length}: ${step.title}`));
+      try {
+        outcomes[i] = await runStep(deps.cluster, spec, step);
+      } catch (err) {
+        outcomes[i] = 'failed';
+        details[i] = reason(err);
+        deps.log.warn({ err, jobId: job.id, step: step.id }, 'bootstrap step failed');
+        const r = failedReport(spec, steps, outcomes, details, i);
+        await record(job, deps, 'fail', r.reasons[0]!);
+        await show(r, true);
+        return { outcome: 'failed', report: r, failedStep: step.id };
+      }
+    }
+    const r = await finalReport(deps.cluster, spec, steps, outcomes, details);
+    await record(job, deps, r.verdict === 'OK' ? 'ok' : 'warn', r.reasons.join('; '));
+    await show(r, true);
+    return { outcome: 'completed', report: r };
+  } finally {
+    await releaseLock(deps.jobs.redis, volumeLock(spec.volume), String(job.id));
+  }
+}
+
+/** For the worker's `failed` event: the job threw (Redis gone, a bug); free the volume and say so. */
+export async function bootstrapJobFailed(job: Job<BootstrapJobData>, err: Error, deps: Pick<BootstrapDeps, 'jobs' | 'notifier'>): Promise<void> {
+  await releaseLock(deps.jobs.redis, volumeLock(job.data.spec.volume), String(job.id));
+  await deps.notifier.update(job.data.message, report({ title: `Bootstrap of ${job.data.spec.volume}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: ['Run /gluster bootstrap --dry-run to see where the cluster is; a new run goes on from there.'] }));
+}
+
+async function record(job: Job<BootstrapJobData>, deps: BootstrapDeps, outcome: 'ok' | 'warn' | 'fail', detail: string): Promise<void> {
+  const d = job.data;
+  await deps.audit?.record({ user: d.requestedBy, channel: d.channel, command: 'gluster bootstrap', line: d.line, outcome, detail: `job ${job.id}, approved by ${d.approvedBy}: ${detail}` }).catch((err: Error) => deps.log.error({ err }, 'audit write failed'));
+}
+
+function reason(err: unknown): string {
+  if (err instanceof StepFailed) return err.message;
+  const e = err instanceof Error ? err : new Error(String(err));
+  return isTransportError(e) ? why(e) : e.message;
+}
+
+const LABEL: Record<Outcome, string> = { pending: 'pending', running: 'running…', already: 'already done', ran: 'done', failed: 'FAILED' };
+
+function table(steps: StepInfo[], outcomes: Outcome[], details: string[]) {
+  return planTable(steps.map((s, i) => ({ ...s, state: details[i] ? `${LABEL[outcomes[i]!]}: ${details[i]}` : LABEL[outcomes[i]!] })));
+}
+
+function progressReport(spec: BootstrapSpec, steps: StepInfo[], outcomes: Outcome[], details: string[], line: string): Report {
+  return report({ title: `Bootstrapping ${spec.volume} on ${spec.nodes.map((n) => n.name).join(', ')}`, verdict: 'INFO', reasons: [line], tables: [table(steps, outcomes, details)] });
+}
+
+function failedReport(spec: BootstrapSpec, steps: StepInfo[], outcomes: Outcome[], details: string[], i: number): Report {
+  return report({
+    title: `Bootstrap of ${spec.volume} stopped at step ${i + 1}/${steps.length}`,
+    verdict: 'FAIL',
+    reasons: [`step ${i + 1} (${steps[i]!.title}): ${details[i]}`],
+    tables: [table(steps, outcomes, details)],
+    notes: [
+      `Steps 1-${i} are done and stay done; nothing after step ${i + 1} was run.`,
+      'Fix the cause, then run /gluster bootstrap again: it checks every step and goes on from where it stopped.',
+    ],
+  });
+}
+
+async function finalReport(cluster: Cluster, spec: BootstrapSpec, steps: StepInfo[], outcomes: Outcome[], details: string[]): Promise<Report> {
+  const ran = outcomes.filter((o) => o === 'ran').length;
+  const health = await collectStorageHealth(cluster, spec.volume);
+  const [first, ...others] = spec.nodes;
+  return report({
+    title: `Bootstrap of ${spec.volume} done`,
+    verdict: health.verdict === 'OK' ? 'OK' : 'WARN',
+    reasons: [
+      `${ran} steps ran, ${outcomes.length - ran} were already done`,
+      `a file written through the mount on ${first!.name} was read on ${others.map((o) => o.name).join(', ')}`,
+      ...(health.verdict === 'OK' ? ['/gluster status: OK'] : health.reasons.map((r) => `/gluster status ${r.level}: ${r.text}`)),
+    ],
+    tables: [table(steps, outcomes, details)],
+  });
+}
