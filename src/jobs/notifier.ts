@@ -8,7 +8,7 @@ import type { MessageRef } from '../command.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Report } from '../report.js';
-import { SlackPoster } from '../slack/poster.js';
+import { SlackPoster, approvalActions } from '../slack/poster.js';
 
 export interface Notifier {
   /** Replaces the message with the report (throttled); resolves when sent or given up. */
@@ -24,11 +24,11 @@ export function createNotifier(config: Config, log: Logger, poster?: SlackPoster
   return {
     async update(message, report) {
       if (!slack || !message || message.channel === 'cli') return;
-      await slack.update(message, report).catch((err: Error) => log.warn({ err }, 'progress update not shown'));
+      await slack.update(message, report, approvalActions(report)).catch((err: Error) => log.warn({ err }, 'progress update not shown'));
     },
     async post(channel, report) {
       if (!slack || channel === 'cli') return undefined;
-      return slack.post(channel, report).catch((err: Error) => {
+      return slack.post(channel, report, approvalActions(report)).catch((err: Error) => {
         log.warn({ err }, 'message not posted');
         return undefined;
       });

@@ -4,13 +4,14 @@
  * (in this process, or as a `ferry serve` child process that a test may kill -9).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startLab, type Lab } from '../../src/lab/lab.js';
-import { loadConfigFile, type Config } from '../../src/config.js';
+import { loadConfigFile, type Config, type Role } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { createNotifier } from '../../src/jobs/notifier.js';
@@ -37,6 +38,12 @@ export interface HarnessOptions {
   /** Extra environment for ferry (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
   usergroups?: Record<string, string[]>;
+  /** Start the lab bare: glusterd running, no peers, no volume, nothing mounted (the bootstrap runbook's start). */
+  bare?: boolean;
+  /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
+  roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
+  /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
+  policy?: { approval?: string[]; approvalTtlSeconds?: number; migration?: Partial<Config['policy']['migration']> };
 }
 
 export interface SlashOptions {
@@ -64,18 +71,32 @@ export interface Harness {
   audit(n?: number): Promise<AuditEntry[]>;
   /** Child mode: kill -9 the ferry process. */
   kill(): Promise<void>;
-  /** Child mode: start ferry again (after kill). */
+  /** Child mode: start ferry again (after kill). In-process mode: start it again after stopFerry. */
   startFerry(): Promise<void>;
+  /** Stops ferry the way SIGTERM does (in-process: app, workers, runtime closed in order; child: SIGTERM and wait). */
+  stopFerry(): Promise<void>;
+  /** Child mode: everything ferry wrote to stdout and stderr so far. */
+  output(): string;
+  /** Starts a `ferry worker` process on the same Redis and lab; stop() kills it too. */
+  startWorker(): Promise<FerryProcess>;
   stop(): Promise<void>;
+}
+
+/** A ferry child process a test may kill -9. */
+export interface FerryProcess {
+  pid: number;
+  kill(): Promise<void>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-test-'));
   const [lab, redis, slack] = await Promise.all([
-    startLab({ dir, computes: opts.computes ?? 3, instances: opts.instances ?? 3, migrateSeconds: opts.migrateSeconds ?? 1 }),
+    startLab({ dir, computes: opts.computes ?? 3, instances: opts.instances ?? 3, migrateSeconds: opts.migrateSeconds ?? 1, bare: opts.bare }),
     startRedis(),
     startSlackFake({ rateLimit: opts.rateLimit ?? false, usergroups: opts.usergroups }),
   ]);
+  if (opts.roles) await setRoles(lab.configPath, opts.roles);
+  if (opts.policy) await setPolicy(lab.configPath, opts.policy);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     FERRY_CONFIG: lab.configPath,
@@ -92,6 +113,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   let port = 0;
   let inProcess: { rt: Runtime; app: SlackApp; workers: Workers } | undefined;
   let child: ChildProcess | undefined;
+  let childOutput = '';
+  const workerProcs: ChildProcess[] = [];
 
   async function startInProcess() {
     const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -106,8 +129,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }
 
   async function startChild() {
-    const proc = spawn(process.execPath, [...process.execArgv, '--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...process.execArgv, '--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    proc.stdout!.on('data', (b: Buffer) => (childOutput += b.toString()));
+    proc.stderr!.on('data', (b: Buffer) => {
+      childOutput += b.toString();
+      process.stderr.write(b);
+    });
     port = await new Promise<number>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`ferry serve did not start: ${out}`)), 30_000);
@@ -127,11 +155,46 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   await startFerry();
   const events = () => `http://127.0.0.1:${port}/slack/events`;
 
-  async function kill() {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGKILL');
+  async function killProc(proc: ChildProcess | undefined) {
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
     await exited;
+  }
+  const kill = () => killProc(child);
+
+  async function stopFerry() {
+    if (inProcess) {
+      const { app, workers, rt } = inProcess;
+      inProcess = undefined;
+      await app.stop();
+      await workers.close();
+      await rt.close();
+    }
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+
+  async function startWorker(): Promise<FerryProcess> {
+    const proc = spawn(process.execPath, [...process.execArgv, '--import', 'tsx', MAIN, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    workerProcs.push(proc);
+    proc.stderr!.on('data', (b: Buffer) => process.stderr.write(b));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`ferry worker did not start: ${out}`)), 30_000);
+      proc.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('ferry worker ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => reject(new Error(`ferry worker exited ${code}: ${out}`)));
+    });
+    return { pid: proc.pid!, kill: () => killProc(proc) };
   }
 
   async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -181,17 +244,31 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     kill,
     startFerry,
+    stopFerry,
+    output: () => childOutput,
+    startWorker,
     async stop() {
-      if (inProcess) {
-        await inProcess.app.stop();
-        await inProcess.workers.close();
-        await inProcess.rt.close();
-      }
+      if (inProcess) await stopFerry();
       await kill();
+      await Promise.all(workerProcs.map(killProc));
       await Promise.allSettled([lab.stop(), redis.stop(), slack.close()]);
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Replaces the members of the given roles in a ferry.yml, keeping everything else. */
+async function setRoles(configPath: string, roles: NonNullable<HarnessOptions['roles']>): Promise<void> {
+  const file = parseYaml(await readFile(configPath, 'utf8')) as { roles?: Record<string, unknown> };
+  file.roles = { ...file.roles, ...roles };
+  await writeFile(configPath, stringifyYaml(file));
+}
+
+/** Merges policy keys into a ferry.yml, keeping everything else. */
+async function setPolicy(configPath: string, policy: NonNullable<HarnessOptions['policy']>): Promise<void> {
+  const file = parseYaml(await readFile(configPath, 'utf8')) as { policy?: { migration?: object } };
+  file.policy = { ...file.policy, ...policy, migration: { ...file.policy?.migration, ...policy.migration } };
+  await writeFile(configPath, stringifyYaml(file));
 }
 
 /** The text of a message and all its blocks, for matching. */

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { Job } from 'bullmq';
+import { defineCommand } from '../src/command.js';
+import { report, type Report } from '../src/report.js';
+import { QUEUE } from '../src/jobs/jobs.js';
+import { decideApproval } from '../src/jobs/approvals.js';
+import { counts } from '../src/jobs/evacuation-report.js';
+import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
+import { EvacuationId } from './evacuate-status.js';
+
+export default defineCommand({
+  name: 'evacuate cancel',
+  usage: '/evacuate cancel <id>',
+  summary: 'Stop an evacuation: pending migrations are dropped, running ones finish and are reported',
+  examples: ['/evacuate cancel 3fa2b1c9'],
+  positionals: ['id'],
+  args: z.object({ id: EvacuationId }),
+  role: 'operator',
+  mutating: true,
+  run: async ({ args, jobs, user }): Promise<Report> => {
+    if (!jobs) throw new Error('/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
+    const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;
+    if (!job) {
+      // Not started yet: cancelling the request is rejecting it (the requester or an approver may).
+      const r = await decideApproval(jobs.redis, args.id, user.id, user.role, 'reject');
+      if (!r.ok) return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [r.reason] });
+      return report({ title: `Cancelled request ${args.id}`, verdict: 'OK', reasons: [`the evacuation of ${(r.request.payload as EvacuationJobData['plan']).host} was not started and will not be`] });
+    }
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return report({ title: `Evacuation ${args.id} has already ended`, verdict: 'FAIL', reasons: [`nothing to cancel (${state}); see /evacuate status ${args.id}`] });
+    const first = await requestCancel(jobs, args.id, user.id);
+    const c = counts(await readEvacuation(jobs, args.id, job.data.plan));
+    return report({
+      title: `Cancelling the evacuation of ${job.data.plan.host}`,
+      verdict: first ? 'OK' : 'INFO',
+      reasons: [
+        first ? `${c.cancelled} pending migrations dropped; ${c.running} running will finish and be reported` : 'cancel was already asked; running migrations are finishing',
+        `nova-compute on ${job.data.plan.host} stays disabled`,
+      ],
+      notes: [`/evacuate status ${args.id}`],
+    });
+  },
+});

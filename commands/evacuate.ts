@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/command.js';
+import { report, type Report } from '../src/report.js';
+import { HostArg } from '../src/router.js';
+import { findCompute } from '../src/cluster/preflight.js';
+import { planEvacuation } from '../src/cluster/evacuation-plan.js';
+import { planReport } from '../src/jobs/evacuation-report.js';
+import { hostEvacuation } from '../src/jobs/evacuation.js';
+import { createApproval, setApprovalMessage } from '../src/jobs/approvals.js';
+
+const Targets = z
+  .string()
+  .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+  .pipe(z.array(HostArg).min(1, { error: 'expected HOST[,HOST...]' }));
+
+// nova takes the reason as one argv element; argparse would read a leading '-' as an option.
+const Reason = z.string().regex(/^[^-\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,254}$/, { error: 'expected 1-255 printable characters, not starting with "-"' });
+
+export default defineCommand({
+  name: 'evacuate',
+  usage: '/evacuate <host> [--to HOST[,HOST...]] [--concurrency N] [--reason TEXT] [--dry-run]',
+  summary: 'Live-migrate every instance off a compute host and leave it disabled (a second person approves the plan)',
+  examples: ['/evacuate compute01 --dry-run', '/evacuate compute01 --reason "disk swap"', '/evacuate compute01 --to compute02,compute03 --concurrency 2'],
+  positionals: ['host'],
+  flags: { to: { type: 'string' }, concurrency: { type: 'string' }, reason: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  args: z.object({
+    host: HostArg,
+    to: Targets.optional(),
+    concurrency: z.coerce.number().int().min(1).max(64).optional(),
+    reason: Reason.optional(),
+    dryRun: z.boolean().default(false),
+  }),
+  role: 'operator',
+  approval: true,
+  mutating: true,
+  run: async ({ args, cluster, jobs, user, progress, config }): Promise<Report> => {
+    const computes = config.nodes.computes.map((n) => n.name).join(', ');
+    const source = findCompute(cluster, args.host);
+    const wrong = [
+      ...(source ? [] : [`${args.host} is not a compute node in ferry.yml (${computes})`]),
+      ...(args.to ?? []).filter((t) => !findCompute(cluster, t)).map((t) => `--to ${t} is not a compute node in ferry.yml (${computes})`),
+      ...(args.to ?? []).filter((t) => findCompute(cluster, t)?.name === source?.name).map((t) => `--to ${t} is the host being evacuated`),
+    ];
+    if (wrong.length) return report({ title: `Not evacuating ${args.host}`, verdict: 'FAIL', reasons: wrong, notes: ['Nothing was started.'] });
+    const host = source!.name;
+    const to = args.to?.map((t) => findCompute(cluster, t)!.name);
+    const running = jobs ? await hostEvacuation(jobs, host) : null;
+    if (running) return report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] });
+    const reason = args.reason ?? `evacuated by ferry for ${user.id}`;
+    const plan = await planEvacuation(cluster, { host, reason, ...(to ? { targets: to } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
+    if (args.dryRun) return planReport(plan, { dryRun: true });
+    if (plan.moves.length > 0 && plan.moves.every((m) => m.verdict === 'FAIL')) {
+      return { ...planReport(plan), title: `Not evacuating ${host}: no instance can move`, notes: ['Nothing was started and nothing was disabled. Fix what the preflight says, then ask again.'] };
+    }
+    if (!jobs) throw new Error('/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    const line = ['/evacuate', host, ...(to ? ['--to', to.join(',')] : []), ...(args.concurrency ? ['--concurrency', String(args.concurrency)] : []), ...(args.reason ? ['--reason', JSON.stringify(args.reason)] : [])].join(' ');
+    const request = await createApproval(jobs.redis, { kind: 'evacuate', line, requestedBy: user.id, channel: user.channel, payload: plan }, config.policy.approvalTtlSeconds);
+    const asked: Report = {
+      ...planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }),
+      approval: { id: request.id, expiresAt: request.expiresAt },
+    };
+    // The request's message shows the buttons now and the evacuation's progress once approved.
+    const message = await progress(asked);
+    if (message) await setApprovalMessage(jobs.redis, request.id, message);
+    return asked;
+  },
+});
