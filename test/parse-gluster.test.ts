@@ -14,9 +14,6 @@ import {
   parseVolumeInfoText, parseVolumeListText,
 } from '../src/cluster/gluster-text.js';
 import type { HealEntry, Peer, VolumeInfo, VolumeStatus } from '../src/cluster/gluster-types.js';
-import { GlusterOps } from '../src/cluster/gluster.js';
-import type { Config } from '../src/config.js';
-import type { ExecResult, Ssh } from '../src/ssh/types.js';
 import { parseHealXml, parsePeersXml, parseVolumeInfoXml, parseVolumeListXml, parseVolumeStatusXml } from '../src/cluster/gluster-xml.js';
 import { FIXTURES } from './support/fixtures.js';
 
@@ -337,64 +334,3 @@ describe('synthetic output the captures do not show', () => {
   });
 });
 
-/** An Ssh that answers from captures keyed by command line; records what ran. */
-function replaySsh(answers: Record<string, { stdout?: string; stderr?: string; exit?: number }>) {
-  const calls: string[] = [];
-  const ssh: Ssh = {
-    async exec(host, argv): Promise<ExecResult> {
-      const line = argv.join(' ');
-      calls.push(line);
-      const a = answers[line] ?? { stderr: `bash: ${argv[0]}: command not found`, exit: 127 };
-      return { host, argv, exitCode: a.exit ?? 0, signal: null, stdout: a.stdout ?? '', stderr: a.stderr ?? '', truncated: false, durationMs: 0 };
-    },
-    fanOut: async () => [],
-    stats: () => ({ opened: 0, open: 0, perHost: {} }),
-    close: async () => {},
-  };
-  return { ssh, calls };
-}
-
-const config = { gluster: { volume: 'vm-instances', mountPoint: '/var/lib/nova/instances' } } as unknown as Config;
-const cap = (rel: string) => {
-  const c = load(`gluster/${rel}`);
-  return c.stream === 'stdout' ? { stdout: c.body, exit: c.exit } : { stderr: c.body, exit: c.exit };
-};
-
-describe('GlusterOps over replayed captures', () => {
-  test('XML first; the plain text when the XML is not there', async () => {
-    const { ssh, calls } = replaySsh({
-      'gluster --xml volume status vm-instances': { stdout: 'unrecognized word: --xml (position 0)\n', exit: 1 },
-      'gluster volume status vm-instances': cap('brick-down/volume-status.stdout.txt'),
-      'gluster --xml volume heal vm-instances info': cap('brick-down/heal-info.xml.stdout.txt'),
-    });
-    const ops = new GlusterOps(ssh, config);
-    expect((await ops.volumeStatus('compute01', 'vm-instances')).bricks.map((b) => b.online)).toEqual([true, false, true]);
-    expect((await ops.heal('compute01', 'vm-instances')).map((e) => e.pending)).toEqual([13, null, 13]);
-    expect(calls).toEqual(['gluster --xml volume status vm-instances', 'gluster volume status vm-instances', 'gluster --xml volume heal vm-instances info']);
-  });
-
-  test('a stopped volume, a missing one and a dead glusterd are typed errors naming the node', async () => {
-    const { ssh } = replaySsh({
-      'gluster --xml volume status vm-instances': cap('volume-stopped/volume-status.xml.stdout.txt'),
-      'gluster --xml volume heal vm-instances info summary': cap('volume-stopped/heal-info-summary.xml.stdout.txt'),
-      'gluster --xml volume status nosuchvol detail': cap('setup/volume-status-nosuchvol.xml.stdout.txt'),
-      'gluster --xml peer status': { stdout: 'Connection failed. Please check if gluster daemon is operational.\n', exit: 1 },
-    });
-    const ops = new GlusterOps(ssh, config);
-    await expect(ops.volumeStatus('compute01', 'vm-instances')).rejects.toMatchObject({ kind: 'volume-not-started', host: 'compute01' });
-    await expect(ops.healSummary('compute01', 'vm-instances')).rejects.toMatchObject({ kind: 'volume-not-started' });
-    await expect(ops.volumeStatus('compute01', 'nosuchvol', { detail: true })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(ops.peers('compute02')).rejects.toMatchObject({ kind: 'glusterd-down', host: 'compute02' });
-    await expect(ops.volumeInfo('compute01', 'vm instances; reboot')).rejects.toThrow(/^volume: /);
-  });
-
-  test('mount: findmnt and stat of the mount point', async () => {
-    const { ssh } = replaySsh({
-      'findmnt -n -o FSTYPE,SOURCE,TARGET /var/lib/nova/instances': cap('mount/findmnt-before-mount-compute01.stdout.txt'),
-      'stat -c %U:%G %a /var/lib/nova/instances': cap('mount/stat-before-chown-compute01.stdout.txt'),
-    });
-    expect(await new GlusterOps(ssh, config).mount('compute01')).toEqual({
-      target: '/var/lib/nova/instances', mounted: false, fstype: null, source: null, exists: true, owner: 'root', group: 'root', mode: '755',
-    });
-  });
-});

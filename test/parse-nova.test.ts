@@ -1,17 +1,13 @@
 /**
  * Every capture in shared/fixtures/nova goes through its parser: novaclient tables,
  * openstack JSON (which must map to the same values), and the stderr texts, which
- * must become the right typed errors. NovaOps is driven once through a fake SSH that
- * replays the captures, for the flows that combine commands (ambiguous names,
- * service-disable by id). Synthetic cases at the end cover what the captures lack.
+ * must become the right typed errors. Synthetic cases at the end cover what the
+ * captures lack. NovaOps itself is tested against the lab (cluster-ops.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Config } from '../src/config.js';
-import { AmbiguousError, ClusterError, NotFoundError, UsageError } from '../src/errors.js';
-import type { ExecOptions, ExecResult, Ssh } from '../src/ssh/types.js';
-import { NovaOps } from '../src/cluster/nova.js';
+import { AmbiguousError, ClusterError, NotFoundError } from '../src/errors.js';
 import {
   parseComputeServiceListJson, parseHypervisorListJson, parseMigrationListJson, parseServerListJson, parseServerShowJson,
 } from '../src/cluster/nova-json.js';
@@ -201,79 +197,6 @@ describe('every nova/openstack capture', () => {
     const handler = CASES[file] ?? (file.endsWith('.stderr.txt') && capture.exit === 0 ? onlyNoise : undefined);
     expect(handler, `no case for ${file}`).toBeDefined();
     handler!(capture);
-  });
-});
-
-/** An Ssh that answers from the captures, keyed by command line; records what ran. */
-function replaySsh(answers: Record<string, { stdout?: string; stderr?: string; exit?: number }>) {
-  const calls: string[] = [];
-  const ssh: Ssh = {
-    async exec(host: string, argv: readonly string[], _opts?: ExecOptions): Promise<ExecResult> {
-      const line = argv.join(' ');
-      calls.push(line);
-      const a = answers[line];
-      if (!a) return { host, argv, exitCode: 127, signal: null, stdout: '', stderr: `no capture for ${line}`, truncated: false, durationMs: 0 };
-      return { host, argv, exitCode: a.exit ?? 0, signal: null, stdout: a.stdout ?? '', stderr: a.stderr ?? '', truncated: false, durationMs: 0 };
-    },
-    fanOut: async () => [],
-    stats: () => ({ opened: 0, open: 0, perHost: {} }),
-    close: async () => {},
-  };
-  return { ssh, calls };
-}
-
-const config = (cli: 'nova' | 'openstack' = 'nova') =>
-  ({ nodes: { control: { name: 'control' }, computes: [] }, openstack: { cli, openrc: '/root/openrc' } }) as unknown as Config;
-const body = (f: string) => load(f).body;
-
-describe('NovaOps over replayed captures', () => {
-  test('a name shared by two instances is an AmbiguousError listing both ids', async () => {
-    // The stand-in nova ignores --name (a real one filters): NovaOps keeps exact matches only.
-    const { ssh, calls } = replaySsh({
-      'nova show dup': { stderr: body('nova-show-ambiguous.stderr.txt'), exit: 1 },
-      'nova list --name ^dup$': { stdout: body('nova-list.stdout.txt'), stderr: body('nova-list.stderr.txt') },
-    });
-    const err = await new NovaOps(ssh, config()).show('dup').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AmbiguousError);
-    expect((err as AmbiguousError).ids).toEqual([ID(5), ID(6)]);
-    expect((err as Error).message).toContain(ID(5));
-    expect(calls).toEqual(['nova show dup', 'nova list --name ^dup$']);
-  });
-
-  test('service-disable looks up the service id first (microversion >= 2.53)', async () => {
-    const { ssh, calls } = replaySsh({
-      'nova service-list --host compute01 --binary nova-compute': { stdout: body('nova-service-list-compute01.stdout.txt') },
-      [`nova service-disable --reason maintenance ${SVC(3)}`]: { stdout: body('nova-service-disable.stdout.txt') },
-      [`nova service-enable ${SVC(3)}`]: { stdout: body('nova-service-enable.stdout.txt') },
-    });
-    const nova = new NovaOps(ssh, config());
-    expect(await nova.serviceDisable('compute01', 'maintenance')).toMatchObject({ id: SVC(3), status: 'disabled', disabledReason: 'maintenance', zone: 'nova', state: 'up' });
-    expect(await nova.serviceEnable('compute01')).toMatchObject({ status: 'enabled', disabledReason: null });
-    expect(calls.filter((c) => !c.includes('service-list'))).toEqual([`nova service-disable --reason maintenance ${SVC(3)}`, `nova service-enable ${SVC(3)}`]);
-  });
-
-  test('live-migration errors come back typed; the openstack CLI is used when configured', async () => {
-    const { ssh } = replaySsh({
-      'nova live-migration cirros3 compute02': { stderr: body('nova-live-migration-shutoff.stderr.txt'), exit: 1 },
-      'openstack server migrate --live-migration --host compute03 cirros2': {},
-      'openstack server show nosuchvm -f json': { stderr: body('openstack-server-show-missing.stderr.txt'), exit: 1 },
-    });
-    await expect(new NovaOps(ssh, config()).liveMigrate('cirros3', 'compute02')).rejects.toMatchObject({ kind: 'Conflict' });
-    await expect(new NovaOps(ssh, config('openstack')).liveMigrate('cirros2', 'compute03')).resolves.toBeUndefined();
-    await expect(new NovaOps(ssh, config('openstack')).show('nosuchvm')).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  test('bad arguments are refused, naming the argument, before anything runs', async () => {
-    const { ssh, calls } = replaySsh({});
-    const nova = new NovaOps(ssh, config());
-    await expect(nova.show("x'; reboot")).rejects.toThrow(/^instance: /);
-    await expect(nova.show('-h')).rejects.toBeInstanceOf(UsageError);
-    await expect(nova.liveMigrate('cirros1', 'compute 02')).rejects.toThrow(/^target host: /);
-    await expect(nova.serviceDisable('compute01', '--all')).rejects.toThrow(/^reason: /);
-    await expect(nova.serviceDisable('compute01', 'a\nb')).rejects.toThrow(/^reason: /);
-    await expect(nova.hypervisor('compute02.stack', { microversion: '2.87; id' })).rejects.toThrow(/^microversion: /);
-    await expect(nova.services({ binary: 'nova compute' })).rejects.toThrow(/^binary: /);
-    expect(calls).toEqual([]);
   });
 });
 

@@ -85,11 +85,14 @@ export class GlusterOps {
   /** Whether config.gluster.mountPoint is mounted on `node` (findmnt), and its owner and mode (stat). */
   async mount(node: string): Promise<MountStatus> {
     const target = this.config.gluster.mountPoint;
-    const fm = await this.ssh.exec(node, ['findmnt', '-n', '-o', 'FSTYPE,SOURCE,TARGET', target]);
+    // Both at once: on a node that hangs, one SSH timeout, not two.
+    const [fm, st] = await Promise.all([
+      this.ssh.exec(node, ['findmnt', '-n', '-o', 'FSTYPE,SOURCE,TARGET', target]),
+      this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target]),
+    ]);
     // findmnt exits 1 with no output when nothing is mounted there.
     if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) this.fail(fm);
     const mounted = this.withHost(node, () => parseFindmnt(fm.stdout, target));
-    const st = await this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target]);
     if (st.exitCode !== 0) {
       if (/No such file or directory/.test(st.stderr)) return { ...mounted, exists: false, owner: null, group: null, mode: null };
       this.fail(st);

@@ -60,6 +60,11 @@ const USAGE: Record<string, string> = {
 
 const usage = (cmd: string) => failure(`Usage:\n${USAGE[cmd] ?? cmd}\n\n`, 1);
 
+function olderThan(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  return a < major || (a === major && b < minor);
+}
+
 /** `gluster ...` on a node with glusterfs-server installed. */
 export const glusterCommand: LabCommand = (ctx, args) => {
   advanceGluster(ctx.state, ctx.now);
@@ -69,6 +74,9 @@ export const glusterCommand: LabCommand = (ctx, args) => {
   // Like the real CLI, `--options` are taken out wherever they stand.
   for (const a of args) {
     if (a === '--version' || a === '-V') return result(glusterVersionText(ctx.node.glusterVersion));
+    // The CLI's XML output came with GlusterFS 3.3; an older CLI knows no such option.
+    // (The 3.2 wording is not captured: it is taken to be the same as for any unknown option.)
+    if (a === '--xml' && olderThan(ctx.node.glusterVersion, 3, 3)) return failure('', 1, `unrecognized option ${a}\n`);
     if (a === '--xml') xml = true;
     else if (a === '--mode=script') script = true;
     else if (a.startsWith('--mode=') || a.startsWith('--log-') || a.startsWith('--timeout=') || a.startsWith('--remote-host=')) continue;
