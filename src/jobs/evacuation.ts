@@ -150,6 +150,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * starting migrations while slots are free until nothing is pending or
  * running; end with the summary (the host stays disabled).
  */
+/** After the last attempt failed: free the host and say what still stands. */
+export async function evacuationJobFailed(job: Job<EvacuationJobData>, err: Error, deps: Pick<MigrationDeps, 'jobs' | 'notifier'>): Promise<void> {
+  const d = job.data;
+  await releaseLock(deps.jobs.redis, lockKey('host', d.plan.host), String(job.id));
+  await deps.notifier.update(
+    d.message,
+    report({
+      title: `Evacuation of ${d.plan.host}: ferry gave up`,
+      verdict: 'FAIL',
+      reasons: [err.message, 'migrations already started finish on their own; no new ones start'],
+      notes: [`See what moved: /evacuate status ${d.evacId} · /nova list --host ${d.plan.host}`],
+    }),
+  );
+}
+
 export async function processEvacuation(job: Job<EvacuationJobData>, deps: EvacuationDeps, token?: string): Promise<EvacuationResult> {
   const d = job.data;
   const host = d.plan.host;

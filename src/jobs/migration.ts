@@ -140,6 +140,16 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Pr
   return result;
 }
 
+/** After the last attempt failed (ferry could not follow it): free the instance and say so. */
+export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error, deps: Pick<MigrationDeps, 'jobs' | 'notifier'>): Promise<void> {
+  const d = job.data;
+  await releaseLock(deps.jobs.redis, lockKey('instance', d.instanceId), String(job.id));
+  await deps.notifier.update(
+    d.message,
+    report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`] }),
+  );
+}
+
 /** Did nova record a migration of this instance since `since` (ms)? Used when a crash left it unclear. */
 async function novaHasMigrationSince(cluster: Cluster, instanceId: string, since: number): Promise<boolean> {
   const migrations = await cluster.nova.migrations();

@@ -7,11 +7,9 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
 import type { Notifier } from './notifier.js';
 import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, type Jobs } from './jobs.js';
-import { processMigration, type MigrationJobData } from './migration.js';
-import { processEvacuation, type EvacuationJobData } from './evacuation.js';
+import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
+import { evacuationJobFailed, processEvacuation, type EvacuationJobData } from './evacuation.js';
 import { bootstrapJobFailed, processBootstrap, type BootstrapJobData } from './bootstrap.js';
-import { lockKey, releaseLock } from './locks.js';
-import { report } from '../report.js';
 
 export interface Workers {
   close(): Promise<void>;
@@ -41,18 +39,7 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     // Each job mostly waits on nova; the evacuation decides how many run at once.
     concurrency: 64,
   });
-  migrate.on('failed', (job: Job<MigrationJobData> | undefined, err: Error) => {
-    if (!job) return;
-    log.error({ err, jobId: job.id }, 'migration job attempt failed');
-    if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    void (async () => {
-      await releaseLock(rt.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
-      await notifier.update(
-        job.data.message,
-        report({ title: `Migration of ${job.data.instanceName} to ${job.data.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${job.data.instanceName}`] }),
-      );
-    })().catch((e: Error) => log.error({ err: e }, 'cleaning up a failed migration job'));
-  });
+  whenGivenUp(migrate, 'migration', (job, err) => migrationJobFailed(job, err, deps));
   let stopping = false;
   const evacuate = new Worker<EvacuationJobData>(QUEUE.evacuate, (job, token) => processEvacuation(job, { ...deps, audit: rt.audit, stopping: () => stopping }, token), {
     ...common,
@@ -60,29 +47,18 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     // A parent job only starts and watches its migration jobs.
     concurrency: 64,
   });
-  evacuate.on('failed', (job: Job<EvacuationJobData> | undefined, err: Error) => {
-    if (!job) return;
-    log.error({ err, jobId: job.id }, 'evacuation job attempt failed');
-    if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    void (async () => {
-      await releaseLock(rt.jobs.redis, lockKey('host', job.data.plan.host), String(job.id));
-      await notifier.update(
-        job.data.message,
-        report({
-          title: `Evacuation of ${job.data.plan.host}: ferry gave up`,
-          verdict: 'FAIL',
-          reasons: [err.message, 'migrations already started finish on their own; no new ones start'],
-          notes: [`See what moved: /evacuate status ${job.data.evacId} · /nova list --host ${job.data.plan.host}`],
-        }),
-      );
-    })().catch((e: Error) => log.error({ err: e }, 'cleaning up a failed evacuation job'));
-  });
+  whenGivenUp(evacuate, 'evacuation', (job, err) => evacuationJobFailed(job, err, deps));
   const bootstrap = new Worker<BootstrapJobData>(QUEUE.bootstrap, (job) => processBootstrap(job, { ...deps, audit: rt.audit }), { ...common, connection: connection(), concurrency: 4 });
-  bootstrap.on('failed', (job: Job<BootstrapJobData> | undefined, err: Error) => {
-    if (!job) return;
-    log.error({ err, jobId: job.id }, 'bootstrap job failed');
-    bootstrapJobFailed(job, err, deps).catch((e: Error) => log.error({ err: e }, 'cleaning up a failed bootstrap job'));
-  });
+  whenGivenUp(bootstrap, 'bootstrap', (job, err) => bootstrapJobFailed(job, err, deps));
+  /** Logs every failed attempt; after the last one, `cleanup` releases the job's lock and says so in its message. */
+  function whenGivenUp<T>(worker: Worker<T>, what: string, cleanup: (job: Job<T>, err: Error) => Promise<void>) {
+    worker.on('failed', (job: Job<T> | undefined, err: Error) => {
+      if (!job) return;
+      log.error({ err, jobId: job.id }, `${what} job attempt failed`);
+      if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      cleanup(job, err).catch((e: Error) => log.error({ err: e, jobId: job.id }, `cleaning up a failed ${what} job`));
+    });
+  }
   const workers = [migrate, evacuate, bootstrap];
   for (const w of workers) w.on('error', (err) => log.error({ err }, 'worker error'));
   return {
