@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startLab, LAB_USERS, type Lab } from '../lab/lab.js';
@@ -107,19 +107,27 @@ async function prompt(lab: Lab, run: Run, approve: Approve) {
   let user: string = ALICE;
   let last: Report | undefined;
   console.log(`Type slash commands (/ferry help), "as USER" (${Object.values(LAB_USERS).join(', ')}), "approve", "fault NODE FAULT [ARG]", or "quit".`);
-  for (;;) {
-    const line = (await rl.question(`${user}> `).catch(() => 'quit')).trim();
-    if (!line) continue;
+  const ask = () => {
+    rl.setPrompt(`${user}> `);
+    rl.prompt();
+  };
+  ask();
+  // The async iterator keeps lines typed (or piped) while a command still runs.
+  for await (const raw of rl) {
+    const line = raw.trim();
     if (line === 'quit' || line === 'exit') break;
     try {
       const [word, ...rest] = line.split(/\s+/);
-      if (word === 'as') user = rest[0] ?? user;
+      if (!line) {
+        // nothing to do
+      } else if (word === 'as') user = rest[0] ?? user;
       else if (word === 'approve') last = last ? await approve(last, user) : last;
       else if (word === 'fault') await lab.fault(rest[0] ?? '', rest[1] ?? '', rest.slice(2).join(' ') || undefined);
       else last = await run(line, user);
     } catch (err) {
       console.log(`error: ${(err as Error).message}`);
     }
+    ask();
   }
   rl.close();
 }
