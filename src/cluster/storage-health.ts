@@ -17,8 +17,8 @@ export interface NodeHealth {
   fqdn: string;
   version: Answer<GlusterVersion>;
   mount: Answer<MountStatus>;
-  /** This node's view of the other peers (`gluster peer status`). */
-  peers: Answer<Peer[]>;
+  /** This node's view of the other peers (`gluster peer status`); asked of the first few nodes only. */
+  peers?: Answer<Peer[]>;
 }
 
 export interface StorageHealth {
@@ -35,7 +35,7 @@ export interface StorageHealth {
   reasons: { level: 'FAIL' | 'WARN'; text: string }[];
 }
 
-/** How many nodes are asked the volume-wide questions (volume status, heal); the first good answer wins. */
+/** How many nodes are asked the volume-wide questions (volume status, heal: the first good answer wins) and for their view of the pool. */
 const VOLUME_ASKERS = 3;
 
 
@@ -56,16 +56,22 @@ export function why(err: Error): string {
 export async function collectStorageHealth(cluster: Cluster, volume = cluster.config.gluster.volume): Promise<StorageHealth> {
   const { gluster, config } = cluster;
   const computes = config.nodes.computes;
+  const askers = new Set(computes.slice(0, VOLUME_ASKERS).map((n) => n.name));
+  // Every node's view of the pool would be n² peers to read (40,000 at 200 nodes); a few views
+  // already show each node's glusterd as Connected or not. A partition between two other nodes is not seen.
   const perNode = computes.map(async (n): Promise<NodeHealth> => {
-    const [version, mount, peers] = await Promise.all([settle(gluster.version(n.name)), settle(gluster.mount(n.name)), settle(gluster.peers(n.name))]);
-    return { node: n.name, fqdn: n.fqdn, version, mount, peers };
+    const [version, mount, peers] = await Promise.all([
+      settle(gluster.version(n.name)),
+      settle(gluster.mount(n.name)),
+      askers.has(n.name) ? settle(gluster.peers(n.name)) : undefined,
+    ]);
+    return { node: n.name, fqdn: n.fqdn, version, mount, ...(peers ? { peers } : {}) };
   });
-  const askers = computes.slice(0, VOLUME_ASKERS).map((n) => n.name);
   const [nodes, info, status, heal] = await Promise.all([
     Promise.all(perNode),
-    firstOk(askers.map((a) => gluster.volumeInfo(a, volume))),
-    firstOk(askers.map((a) => gluster.volumeStatus(a, volume))),
-    firstOk(askers.map((a) => gluster.healSummary(a, volume))),
+    firstOk([...askers].map((a) => gluster.volumeInfo(a, volume))),
+    firstOk([...askers].map((a) => gluster.volumeStatus(a, volume))),
+    firstOk([...askers].map((a) => gluster.healSummary(a, volume))),
   ]);
   const pool = mergePool(nodes);
   const reasons = judge({ volume, nodes, info, status, heal, pool }, config.gluster.minVersion);
@@ -73,10 +79,21 @@ export async function collectStorageHealth(cluster: Cluster, volume = cluster.co
   return { volume, nodes, info, status, heal, pool, verdict, reasons };
 }
 
-/** Every compute's state as the other nodes see it (the node itself is not in its own peer status). */
+/** Every compute's state as the asked nodes see it (a node is not in its own peer status). */
 function mergePool(nodes: NodeHealth[]): StorageHealth['pool'] {
+  const seen = new Map<string, { viewer: string; peer: Peer }[]>();
+  for (const viewer of nodes) {
+    if (!viewer.peers?.ok) continue;
+    for (const peer of viewer.peers.value) {
+      for (const name of [peer.hostname, ...peer.otherNames]) {
+        const list = seen.get(name) ?? [];
+        list.push({ viewer: viewer.node, peer });
+        seen.set(name, list);
+      }
+    }
+  }
   return nodes.map((n) => {
-    const views = nodes.flatMap((other) => (other.node !== n.node && other.peers.ok ? other.peers.value.filter((p) => samePeer(p, n)) : []));
+    const views = [...(seen.get(n.fqdn) ?? []), ...(n.fqdn === n.node ? [] : seen.get(n.node) ?? [])].filter((v) => v.viewer !== n.node).map((v) => v.peer);
     if (views.length === 0) return { host: n.fqdn, state: 'unknown', connected: null };
     const connected = views.some((p) => p.connected);
     const state = views.find((p) => p.connected === connected)?.state ?? 'unknown';
@@ -84,15 +101,11 @@ function mergePool(nodes: NodeHealth[]): StorageHealth['pool'] {
   });
 }
 
-function samePeer(p: Peer, n: { node: string; fqdn: string }): boolean {
-  return [p.hostname, ...p.otherNames].some((h) => h === n.fqdn || h === n.node);
-}
-
 function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string): StorageHealth['reasons'] {
   const fail: string[] = [];
   const warn: string[] = [];
   for (const n of h.nodes) {
-    const transport = [n.version, n.mount, n.peers].find((a): a is { ok: false; error: Error } => !a.ok && isTransportError(a.error));
+    const transport = [n.version, n.mount, ...(n.peers ? [n.peers] : [])].find((a): a is { ok: false; error: Error } => !a.ok && isTransportError(a.error));
     if (transport) {
       fail.push(`${n.node} ${why(transport.error)}`);
       continue;
@@ -107,7 +120,7 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
     if (n.mount.ok && n.mount.value.exists && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
       warn.push(`${n.node}: ${n.mount.value.target} is owned ${n.mount.value.owner}:${n.mount.value.group}, not nova:nova`);
     }
-    if (!n.peers.ok && !isTransportError(n.peers.error)) fail.push(`${n.node}: ${why(n.peers.error)}`);
+    if (n.peers && !n.peers.ok && !isTransportError(n.peers.error)) fail.push(`${n.node}: ${why(n.peers.error)}`);
   }
   for (const p of h.pool) if (p.connected === false) fail.push(`${p.host} disconnected (${p.state})`);
   if (!h.status.ok) fail.push(`volume ${h.volume}: ${why(h.status.error)}`);
