@@ -6,22 +6,26 @@ import { collectStorageHealth } from '../src/cluster/storage-health.js';
 export default defineCommand({
   name: 'gluster peers',
   usage: '/gluster peers',
-  summary: 'The trusted pool as every compute node sees it',
+  summary: 'The trusted pool as the compute nodes see it',
   examples: ['/gluster peers'],
   args: z.object({}),
   role: 'viewer',
   run: async ({ cluster }) => {
-    const h = await collectStorageHealth(cluster);
-    const peerReasons = h.reasons.filter((r) => /disconnected|glusterd|unreachable|no answer|host key/.test(r.text));
+    const { pool } = await collectStorageHealth(cluster);
+    const down = pool.filter((p) => p.connected === false);
+    const unknown = pool.filter((p) => p.connected === null);
     return report({
       title: 'Gluster peers',
-      verdict: peerReasons.length ? 'FAIL' : 'OK',
-      reasons: peerReasons.length ? peerReasons.map((r) => r.text) : [`${h.pool.length} peers, all connected`],
+      verdict: down.length ? 'FAIL' : unknown.length ? 'WARN' : 'OK',
+      reasons: [
+        ...down.map((p) => `${p.host} disconnected (${p.state})`),
+        ...unknown.map((p) => `${p.host}: no node could say (their glusterd did not answer)`),
+      ].concat(down.length + unknown.length ? [] : [`${pool.length} peers, all connected`]),
       tables: [
         {
           title: 'Peers',
           columns: ['Host', 'State', 'Connected'],
-          rows: h.pool.map((p) => [p.host, p.state, p.connected === null ? '?' : p.connected ? 'yes' : 'NO']),
+          rows: pool.map((p) => [p.host, p.state, p.connected === null ? '?' : p.connected ? 'yes' : 'NO']),
         },
       ],
     });
