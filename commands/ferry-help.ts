@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { needsApproval } from '../src/policy.js';
+import { approvalUnavailable, needsApproval } from '../src/policy.js';
 import { commands } from './index.js';
 
 export default defineCommand({
@@ -18,7 +18,7 @@ export default defineCommand({
         {
           title: 'Commands',
           columns: ['Usage', 'What it does', 'Role', 'Approval'],
-          rows: commands.map((c) => [c.usage, c.summary, c.role, needsApproval(config, c) ? 'yes' : '']),
+          rows: commands.map((c) => [c.usage, c.summary, c.role, approvalUnavailable(config, c) ? 'refused (no approval flow)' : needsApproval(config, c) ? 'yes' : '']),
         },
       ],
       notes: ['Arguments may be quoted. Add --dry-run to /migrate and /evacuate to see the plan without running it.'],

@@ -33,9 +33,21 @@ export function authorize(config: Config, command: CommandDefinition, role: Role
   if (!hasRole(role, command.role)) {
     throw new ForbiddenError(`/${command.name} needs the ${command.role} role; you have ${role ?? 'no role'}`, command.role);
   }
+  if (approvalUnavailable(config, command)) {
+    throw new ForbiddenError(`ferry.yml's policy.approval lists /${command.name}, which has no approval flow: it is refused rather than run without a second person`);
+  }
 }
 
 /** Whether ferry.yml (or the definition) says this command needs a second person. */
 export function needsApproval(config: Config, command: CommandDefinition): boolean {
   return command.approval === true || config.policy.approval.includes(command.name);
+}
+
+/**
+ * ferry.yml may ask approval for a command that has no approval flow of its own
+ * (only definitions with `approval: true` ask a second person). Such a command is
+ * refused rather than run unapproved.
+ */
+export function approvalUnavailable(config: Config, command: CommandDefinition): boolean {
+  return command.approval !== true && config.policy.approval.includes(command.name);
 }

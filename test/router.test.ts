@@ -67,3 +67,17 @@ function catchUsage(fn: () => unknown): UsageError {
   }
   throw new Error('expected a UsageError');
 }
+
+describe('approval policy from ferry.yml', () => {
+  test('a command listed in policy.approval without an approval flow is refused, not run unapproved', async () => {
+    const { loadConfig } = await import('../src/config.js');
+    const { authorize } = await import('../src/policy.js');
+    const { ForbiddenError } = await import('../src/errors.js');
+    const config = loadConfig(
+      {},
+      `nodes:\n  control: { name: control, host: 127.0.0.1 }\n  computes: [{ name: compute01, host: 127.0.0.1 }]\nssh: { key: k, knownHosts: kh }\npolicy: { approval: [migrate] }\n`,
+    );
+    expect(() => authorize(config, migrateLike, 'admin', 'cli')).toThrow(ForbiddenError);
+    expect(() => authorize(config, migrateLike, 'admin', 'cli')).toThrow(/policy\.approval lists \/migrate/);
+  });
+});
