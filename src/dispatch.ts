@@ -13,6 +13,7 @@ import { report, type Report } from './report.js';
 import { route } from './router.js';
 import { authorize } from './policy.js';
 import { ForbiddenError, UsageError } from './errors.js';
+import { isRedisUnavailable } from './redis.js';
 
 export interface DispatchDeps {
   commands: readonly CommandDefinition[];
@@ -78,6 +79,11 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     if (err instanceof ForbiddenError) {
       await audit(name, 'refused', err.message);
       return { report: report({ title: 'Not allowed', verdict: 'FAIL', reasons: [err.message] }), ephemeral: true, command: command?.name };
+    }
+    if (isRedisUnavailable(err)) {
+      log.error({ err }, 'Redis unavailable');
+      await audit(name, 'error', 'Redis unavailable');
+      return { report: report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: ['Redis is unreachable, so ferry cannot keep track of work or locks: nothing was started'], notes: ['Try again once Redis answers; /gluster and /nova read commands work without it from `ferry run`.'] }), ephemeral: false, command: command?.name };
     }
     log.error({ err }, 'command failed');
     await audit(name, 'error', (err as Error).message);

@@ -2,7 +2,8 @@
  * Builds the objects one ferry process needs, in one place: SSH pool, cluster
  * operations, audit, and (when Redis is wanted) the Redis connection and jobs.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './redis.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { createSsh } from './ssh/client.js';
@@ -47,22 +48,4 @@ export async function createRuntime(config: Config, log: Logger, opts: { redis: 
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };
-}
-
-/** A Redis connection that fails fast and clearly instead of retrying forever at start. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(`Redis at ${redactUrl(url)} does not answer (${(err as Error).message}); nothing was started`);
-  }
-  return redis;
-}
-
-/** A Redis URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*):([^@/]*)@/, '//$1:***@');
 }

@@ -4,6 +4,7 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { blockingConnection } from '../redis.js';
 
 export const PREFIX = 'ferry';
 export const QUEUE = { migrate: 'migrate', evacuate: 'evacuate', bootstrap: 'bootstrap' } as const;
@@ -45,7 +46,7 @@ export function createJobs(redis: Redis): Jobs {
       let e = events.get(name);
       if (!e) {
         // QueueEvents blocks on XREAD, so it needs a connection of its own.
-        e = new QueueEvents(name, { connection: redis.duplicate() as unknown as ConnectionOptions, prefix: PREFIX });
+        e = new QueueEvents(name, { connection: blockingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
         events.set(name, e);
       }
       return e;

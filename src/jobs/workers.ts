@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
+import { blockingConnection } from '../redis.js';
 import type { Notifier } from './notifier.js';
 import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, type Jobs } from './jobs.js';
 import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
@@ -29,7 +30,7 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
   const connections: ReturnType<typeof rt.jobs.redis.duplicate>[] = [];
   // A worker blocks on its connection, so each gets its own, closed with it.
   const connection = () => {
-    const c = rt.jobs.redis.duplicate();
+    const c = blockingConnection(rt.jobs.redis);
     connections.push(c);
     return c as unknown as ConnectionOptions;
   };

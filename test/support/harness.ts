@@ -234,7 +234,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async audit(n = 100) {
       const { redisAudit } = await import('../../src/audit.js');
-      const { connectRedis } = await import('../../src/runtime.js');
+      const { connectRedis } = await import('../../src/redis.js');
       const r = await connectRedis(redis.url);
       try {
         return await redisAudit(r, pino({ level: 'silent' })).recent(n);
