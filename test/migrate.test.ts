@@ -132,3 +132,35 @@ describe('/migrate runs the migration and checks the result', () => {
     expect(f.liveMigrations().length - before).toBe(1);
   });
 });
+
+describe('the instance lock', () => {
+  test('two requests queued at the same instant: one job, the other told which job runs', async () => {
+    const { enqueueMigration, AlreadyMigrating } = await import('../src/jobs/migration.js');
+    const server = await f.rt.cluster.nova.show('cirros2');
+    const data = {
+      instanceId: server.id,
+      instanceName: server.name,
+      source: server.host ?? '',
+      target: 'compute03',
+      requestedBy: 'U_OPS',
+      channel: 'cli',
+      before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
+      healBefore: 0,
+      phase: 'queued' as const,
+      pollIntervalMs: 200,
+      timeoutSeconds: 60,
+    };
+    const before = f.liveMigrations().length;
+    const results = await Promise.allSettled([enqueueMigration(f.rt.jobs!, 'race-a', data), enqueueMigration(f.rt.jobs!, 'race-b', data)]);
+    const queued = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(queued).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.reason).toBeInstanceOf(AlreadyMigrating);
+    expect((refused[0]!.reason as Error).message).toMatch(/already being migrated to compute03 \(job race-[ab]/);
+    const job = (queued[0] as PromiseFulfilledResult<{ id?: string }>).value;
+    const end = await f.finish({ title: '', verdict: 'INFO', reasons: [], tables: [], notes: [], job: { id: job.id!, queue: 'migrate' } });
+    expect(end.title).toMatch(/cirros2/);
+    expect(f.liveMigrations().length - before).toBe(1);
+  });
+});

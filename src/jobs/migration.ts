@@ -10,7 +10,7 @@ import type { Server } from '../cluster/nova-types.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import { QUEUE, type Jobs } from './jobs.js';
-import { acquireLock, lockKey, releaseLock } from './locks.js';
+import { acquireLock, lockKey, releaseLock, takeOverLock } from './locks.js';
 import { adviceFor } from '../cluster/migration-advice.js';
 import { report, type Report, type Verdict } from '../report.js';
 import { ClusterError, NotFoundError } from '../errors.js';
@@ -57,11 +57,16 @@ export async function enqueueMigration(jobs: Jobs, jobId: string, data: Migratio
   const key = lockKey('instance', data.instanceId);
   const holder = await acquireLock(jobs.redis, key, jobId);
   if (holder !== null) {
-    const running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
+    let running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
+    if (!running) {
+      // The holder may be between taking the lock and adding its job: give it a moment.
+      await sleep(1000);
+      running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
+    }
     const state = running ? await running.getState() : 'unknown';
     if (!running || state === 'completed' || state === 'failed' || state === 'unknown') {
       // The job that held it is gone: its lock is stale.
-      await releaseLock(jobs.redis, key, holder);
+      await takeOverLock(jobs.redis, key, holder, jobId);
       return enqueueMigration(jobs, jobId, data);
     }
     const d = running.data;
@@ -79,6 +84,9 @@ export interface MigrationDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Failed polls in a row before the attempt gives up (BullMQ then tries the job again). */
+const MAX_POLL_MISSES = 10;
+
 /**
  * The worker's side: issue once, watch, verify, report. The instance lock is
  * released once the job has an outcome; a job that throws keeps it, because
@@ -86,7 +94,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function processMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Promise<MigrationResult> {
   const result = await runMigration(job, deps);
-  await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
+  // A stuck migration is still nova's: the lock stays until someone looks (a new /migrate finds the stale job done and takes over).
+  if (result.outcome !== 'stuck') await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
   return result;
 }
 
@@ -107,15 +116,10 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Pr
       d = { ...d, phase: 'issuing' };
       await job.updateData(d);
       log.info({ target: d.target }, 'issuing live-migration');
-      try {
-        await nova.liveMigrate(d.instanceId, d.target);
-      } catch (err) {
-        // Without nova's answer (SSH dropped, timed out) it is unknown whether it started: retry, and the check above decides.
-        if (!(err instanceof ClusterError) && !(err instanceof NotFoundError)) throw err;
-        // nova refused at once (400/409): nothing started, so it is final.
-        const result = await failed(deps, d, err instanceof Error ? err.message : String(err), now);
-        await show(result.report);
-        return result;
+      const refusal = await issue(deps, d, now);
+      if (refusal) {
+        await show(refusal.report);
+        return refusal;
       }
     }
     d = { ...d, phase: 'issued', issuedAt: d.issuedAt ?? Date.now() };
@@ -123,8 +127,18 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Pr
   }
   const started = d.issuedAt ?? Date.now();
   let last: Server | undefined;
+  let misses = 0;
   for (;;) {
-    last = await nova.show(d.instanceId);
+    try {
+      last = await nova.show(d.instanceId);
+      misses = 0;
+    } catch (err) {
+      // A blip of the control node or nova-api must not end the watch of a migration that goes on regardless.
+      if (++misses >= MAX_POLL_MISSES) throw err;
+      log.warn({ err, misses }, 'nova show failed while watching; trying again');
+      await sleep(d.pollIntervalMs);
+      continue;
+    }
     const busy = last.status === 'MIGRATING' || last.taskState !== null;
     if (!busy) break;
     if (Date.now() - started > d.timeoutSeconds * 1000) {
@@ -138,6 +152,25 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Pr
   const result = last.host === d.target ? await verify(deps, d, last, started) : await failed(deps, d, undefined, last);
   await show(result.report);
   return result;
+}
+
+/**
+ * Calls `nova live-migration` once. Returns the failed result when nova refused
+ * (400/409: nothing started); undefined when it was accepted, or when a 409 says
+ * an earlier call of ours already started it. Without nova's answer (SSH dropped,
+ * timed out) it throws: whether it started is unknown, and the retry's check decides.
+ */
+async function issue(deps: MigrationDeps, d: MigrationJobData, before: Server): Promise<MigrationResult | undefined> {
+  const { nova } = deps.cluster;
+  try {
+    await nova.liveMigrate(d.instanceId, d.target);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ClusterError) && !(err instanceof NotFoundError)) throw err;
+    const again = err instanceof ClusterError && err.kind === 'Conflict' ? await nova.show(d.instanceId).catch(() => before) : before;
+    if (again.status === 'MIGRATING' || again.taskState === 'migrating') return undefined;
+    return failed(deps, d, err.message, before);
+  }
 }
 
 /** After the last attempt failed (ferry could not follow it): free the instance and say so. */
