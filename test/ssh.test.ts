@@ -226,6 +226,16 @@ describe('host keys', () => {
     expect(callsOn('compute01').some((c) => c.argv[1] === 'changed-key')).toBe(false);
   });
 
+  test('a host pinned by its ECDSA key only (as older ssh-keyscan wrote it) is accepted, not taken for changed', async () => {
+    const scan = await run('ssh-keyscan', ['-t', 'ecdsa', '-p', String(port()), '127.0.0.1'], { timeout: 10_000 });
+    const ecdsa = scan.stdout.split('\n').find((l) => l.includes('ecdsa-sha2-nistp256'))!;
+    expect(ecdsa).toBeDefined();
+    const file = await knownHostsVariant('known_hosts.ecdsa', (t) => t.split('\n').map((l) => (l.startsWith(linePrefix()) ? ecdsa : l)).join('\n'));
+    const ssh = newSsh({ knownHosts: file });
+    expect((await ssh.exec('compute01', ['echo', 'pinned-ecdsa'])).stdout).toBe('pinned-ecdsa\n');
+    await ssh.close();
+  });
+
   test('an unknown host is refused', async () => {
     const file = await knownHostsVariant('known_hosts.missing', (t) => t.split('\n').filter((l) => !l.startsWith(linePrefix())).join('\n'));
     const ssh = newSsh({ knownHosts: file });

@@ -10,7 +10,7 @@
  * A node also forwards `direct-tcpip` to the lab's own ports, so any node can
  * serve as ferry's jump host; nothing outside the lab is reachable through it.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import type { LabModel } from './types.js';
@@ -83,7 +83,9 @@ export class NodeServer {
     this.allowed = parsed;
     const hostKey = generateEd25519(`${opts.node}.lab`);
     this.hostPublicKey = hostKey.public;
-    this.ssh = new Server({ hostKeys: [hostKey.private], ident: 'OpenSSH_9.6 ferry-lab' }, (client) => this.onClient(client));
+    // Like a real sshd, the node also has an ECDSA host key; known_hosts pins the ed25519 one.
+    const ecdsa = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+    this.ssh = new Server({ hostKeys: [hostKey.private, ecdsa], ident: 'OpenSSH_9.6 ferry-lab' }, (client) => this.onClient(client));
     this.tcp = net.createServer((sock) => this.onSocket(sock));
   }
 

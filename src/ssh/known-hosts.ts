@@ -73,6 +73,20 @@ export function lookupHostKeys(entries: readonly KnownHostEntry[], host: string,
   return { keys, revoked };
 }
 
+/**
+ * The host-key algorithms to offer for the pinned keys, so the server shows the
+ * key we hold: ssh2 prefers ed25519, and a host pinned by its ecdsa or rsa key
+ * (older ssh-keyscan output) would otherwise look changed. Empty: no preference.
+ */
+export function hostKeyAlgorithms(keys: readonly KnownHostEntry[]): string[] {
+  const out = new Set<string>();
+  for (const k of keys) {
+    if (k.keyType === 'ssh-rsa') ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'].forEach((a) => out.add(a));
+    else out.add(k.keyType);
+  }
+  return [...out];
+}
+
 /** Whether a presented key blob is accepted: listed for the host and not revoked. */
 export function isKeyAccepted(known: HostKeys, presented: Buffer): boolean {
   const same = (e: KnownHostEntry) => e.key.equals(presented);

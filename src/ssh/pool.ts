@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 import { HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
-import { fingerprint, isKeyAccepted, knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
+import { fingerprint, hostKeyAlgorithms, isKeyAccepted, knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
 
 // ssh2 is CommonJS: Node's ESM loader only sees its default export.
 const { Client } = ssh2;
@@ -307,6 +307,7 @@ export class ConnectionPool {
         readyTimeout: timeoutMs + 1000,
         keepaliveInterval: this.opts.keepaliveMs,
         keepaliveCountMax: 3,
+        ...this.pinnedAlgorithms(target),
         hostVerifier: (key: Buffer) => {
           hostKeyProblem = this.checkHostKey(target, key);
           return hostKeyProblem === undefined;
@@ -330,15 +331,26 @@ export class ConnectionPool {
     });
   }
 
-  /** undefined when the presented key is pinned for the target; otherwise the error to report. */
-  private checkHostKey(target: PoolTarget, key: Buffer): HostKeyError | undefined {
+  /** The target's keys in known_hosts (read at every connect, so an edit takes effect without a restart). */
+  private knownKeys(target: PoolTarget) {
     let text = '';
     try {
       text = readFileSync(this.opts.knownHostsPath, 'utf8');
     } catch (err) {
       this.opts.log?.warn({ path: this.opts.knownHostsPath, code: (err as NodeJS.ErrnoException).code }, 'cannot read known_hosts');
     }
-    const known = lookupHostKeys(parseKnownHosts(text), target.host, target.port);
+    return lookupHostKeys(parseKnownHosts(text), target.host, target.port);
+  }
+
+  /** Offer only the algorithms of the pinned keys, so the server presents one of them. */
+  private pinnedAlgorithms(target: PoolTarget): Pick<ConnectConfig, 'algorithms'> {
+    const algorithms = hostKeyAlgorithms(this.knownKeys(target).keys);
+    return algorithms.length ? { algorithms: { serverHostKey: algorithms as NonNullable<NonNullable<ConnectConfig['algorithms']>['serverHostKey']> } } : {};
+  }
+
+  /** undefined when the presented key is pinned for the target; otherwise the error to report. */
+  private checkHostKey(target: PoolTarget, key: Buffer): HostKeyError | undefined {
+    const known = this.knownKeys(target);
     if (isKeyAccepted(known, key)) return undefined;
     const presented = fingerprint(key);
     const expected = known.keys.map((e) => fingerprint(e.key)).filter((f) => f !== presented);
