@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { QUEUE } from '../src/jobs/jobs.js';
-import { decideApproval } from '../src/jobs/approvals.js';
+import { decideApproval, getApproval } from '../src/jobs/approvals.js';
 import { counts } from '../src/jobs/evacuation-report.js';
 import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
 import { EvacuationId } from './evacuate-status.js';
@@ -22,6 +22,8 @@ export default defineCommand({
     const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;
     if (!job) {
       // Not started yet: cancelling the request is rejecting it (the requester or an approver may).
+      const found = await getApproval(jobs.redis, args.id);
+      if (found && found.request.kind !== 'evacuate') return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [`${args.id} is a /${found.request.kind} request, not an evacuation`] });
       const r = await decideApproval(jobs.redis, args.id, user.id, user.role, 'reject');
       if (!r.ok) return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [r.reason] });
       return report({ title: `Cancelled request ${args.id}`, verdict: 'OK', reasons: [`the evacuation of ${(r.request.payload as EvacuationJobData['plan']).host} was not started and will not be`] });

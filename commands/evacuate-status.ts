@@ -35,7 +35,7 @@ export default defineCommand({
       return state === 'failed' ? { ...r, verdict: 'FAIL', reasons: [`ferry gave up: ${job.failedReason}`, ...r.reasons] } : r;
     }
     const found = await getApproval<EvacuationPlan>(jobs.redis, args.id);
-    if (!found) return report({ title: `No evacuation ${args.id}`, verdict: 'FAIL', reasons: [`no evacuation or approval request ${args.id} in Redis (they are kept 7 days)`] });
+    if (!found || found.request.kind !== 'evacuate') return report({ title: `No evacuation ${args.id}`, verdict: 'FAIL', reasons: [`no evacuation or evacuation request ${args.id} in Redis (they are kept 7 days)`] });
     const { request, decision } = found;
     const plan = request.payload;
     const again = await jobs.redis.get(supersededKey(args.id));
