@@ -47,8 +47,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
     if (outcome.report.job && rt.jobs) {
       const jobs = rt.jobs;
-      // A bare `ferry run` works its own job unless --no-worker says another process does.
-      const workers = values['no-worker'] ? undefined : startWorkers({ ...rt, jobs }, createNotifier(config, log));
+      // Where a ferry serve/worker already works this queue, leave the job to it; a bare `ferry run` works its own.
+      const served = (await jobs.queue(outcome.report.job.queue).getWorkers()).length > 0;
+      const workers = values['no-worker'] || served ? undefined : startWorkers({ ...rt, jobs }, createNotifier(config, log));
       try {
         process.stdout.write(renderTerminal(outcome.report, { color }) + '\n');
         outcome.report = await waitForJob(jobs, outcome.report.job.queue, outcome.report.job.id, (r) => {
