@@ -8,7 +8,7 @@ import type { Role } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
-import { decideApproval, type ApprovalRequest } from './approvals.js';
+import { decideApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
 import { report, type Report } from '../report.js';
 
 export interface ApprovalContext {
@@ -42,5 +42,12 @@ export async function handleApproval(
   }
   const execute = executors[request.kind];
   if (!execute) return report({ title: 'Approved, but this ferry cannot run it', verdict: 'FAIL', reasons: [`no executor for ${request.kind}`] });
-  return execute(request, args.userId, ctx);
+  try {
+    return await execute(request, args.userId, ctx);
+  } catch (err) {
+    // Executors queue work under ids derived from the request, or check the cluster first: approving again does not do it twice.
+    await withdrawDecision(ctx.rt.jobs.redis, request.id);
+    await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome: 'error', detail: `approved, but not started: ${(err as Error).message}` });
+    return report({ title: `Approved, but not started: ${request.line}`, verdict: 'FAIL', reasons: [(err as Error).message], notes: ['Nothing was started; the request can be approved again once this is fixed.'] });
+  }
 }

@@ -86,3 +86,11 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
   }
   return { ok: true, request, decision: d };
 }
+
+/**
+ * Takes a decision back, when what it approved could not be started (the
+ * executor failed before queueing anything): the request can be approved again.
+ */
+export async function withdrawDecision(redis: Redis, id: string): Promise<void> {
+  await redis.del(decisionKey(id));
+}

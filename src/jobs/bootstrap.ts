@@ -4,7 +4,7 @@
  * run after a failure, goes on from where things are: done steps run nothing.
  * The first step that fails stops the run and says which and why.
  */
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
 import type { Logger } from '../log.js';
@@ -13,7 +13,7 @@ import type { Notifier } from './notifier.js';
 import type { Executor } from './approval-actions.js';
 import type { ApprovalRequest } from './approvals.js';
 import { QUEUE, type Jobs } from './jobs.js';
-import { acquireLock, releaseLock } from './locks.js';
+import { acquireJobLock, releaseLock } from './locks.js';
 import { bootstrapSteps, planTable, type BootstrapSpec, type StepInfo } from '../cluster/bootstrap.js';
 import { runStep, StepFailed } from '../cluster/bootstrap-steps.js';
 import { collectStorageHealth, isTransportError, why } from '../cluster/storage-health.js';
@@ -77,16 +77,8 @@ async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<Approv
     return report({ title: `${title} not started`, verdict: 'FAIL', reasons: ['ferry.yml or ferry changed since this plan was shown, so it is not the plan that was approved; nothing was run. Ask again: /gluster bootstrap'] });
   }
   const jobId = `bootstrap-${request.id}`;
-  const holder = await acquireLock(jobs.redis, volumeLock(spec.volume), jobId);
-  if (holder !== null) {
-    const running = await jobs.queue(QUEUE.bootstrap).getJob(holder);
-    const state = running ? await running.getState() : 'unknown';
-    if (running && state !== 'completed' && state !== 'failed' && state !== 'unknown') {
-      return report({ title: `${title} not started`, verdict: 'FAIL', reasons: [`a bootstrap of ${spec.volume} is already running (job ${holder})`] });
-    }
-    await releaseLock(jobs.redis, volumeLock(spec.volume), holder);
-    return startBootstrap(cluster, jobs, request, approvedBy);
-  }
+  const holder = await acquireJobLock(jobs, QUEUE.bootstrap, volumeLock(spec.volume), jobId);
+  if (holder !== null) return report({ title: `${title} not started`, verdict: 'FAIL', reasons: [`a bootstrap of ${spec.volume} is already running (job ${holder})`] });
   const data: BootstrapJobData = { spec, steps, line: request.line, requestedBy: request.requestedBy, approvedBy, channel: request.channel, message: request.message };
   // attempts 1: a failed step is for a person to look at; a crashed worker's job is taken back (stalled), not retried.
   await jobs.queue(QUEUE.bootstrap).add('bootstrap', data, { jobId, attempts: 1, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } });
@@ -99,7 +91,8 @@ async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<Approv
 /** The worker's side: every step in order, progress after each, the lock released at the end. */
 export async function processBootstrap(job: Job<BootstrapJobData>, deps: BootstrapDeps): Promise<BootstrapResult> {
   const { spec, steps, message } = job.data;
-  await acquireLock(deps.jobs.redis, volumeLock(spec.volume), String(job.id));
+  const holder = await acquireJobLock(deps.jobs, QUEUE.bootstrap, volumeLock(spec.volume), String(job.id));
+  if (holder !== null) throw new UnrecoverableError(`a bootstrap of ${spec.volume} is already running (job ${holder})`);
   try {
     const outcomes: Outcome[] = steps.map(() => 'pending');
     const details: string[] = [];

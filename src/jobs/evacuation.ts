@@ -15,7 +15,7 @@ import { preflightMigration } from '../cluster/preflight.js';
 import type { Logger } from '../log.js';
 import { report, type Report } from '../report.js';
 import { QUEUE, type Jobs } from './jobs.js';
-import { acquireLock, lockKey, releaseLock, takeOverLock } from './locks.js';
+import { acquireJobLock, jobAlive, lockKey, releaseLock } from './locks.js';
 import { AlreadyMigrating, enqueueMigration, pendingHeal, type MigrationDeps, type MigrationJobData, type MigrationResult } from './migration.js';
 import { progressReport, summaryReport } from './evacuation-report.js';
 
@@ -90,21 +90,12 @@ export async function enqueueEvacuation(jobs: Jobs, data: EvacuationJobData): Pr
 /** The evacuation job holding the host's lock, if it is still alive. */
 export async function hostEvacuation(jobs: Jobs, host: string): Promise<string | null> {
   const holder = await jobs.redis.get(lockKey('host', host));
-  return holder !== null && (await alive(jobs, holder)) ? holder : null;
-}
-
-async function alive(jobs: Jobs, jobId: string): Promise<boolean> {
-  const job = await jobs.queue(QUEUE.evacuate).getJob(jobId);
-  const state = job ? await job.getState() : 'unknown';
-  return !['completed', 'failed', 'unknown'].includes(state);
+  return holder !== null && (await jobAlive(jobs, QUEUE.evacuate, holder, 0)) ? holder : null;
 }
 
 /** Takes the host lock for `jobId` (a resumed job re-takes its own); returns the live job holding it otherwise. */
-async function lockHost(jobs: Jobs, host: string, jobId: string): Promise<string | null> {
-  const key = lockKey('host', host);
-  const holder = await acquireLock(jobs.redis, key, jobId);
-  if (holder === null || (await alive(jobs, holder))) return holder;
-  return (await takeOverLock(jobs.redis, key, holder, jobId)) ? null : lockHost(jobs, host, jobId);
+function lockHost(jobs: Jobs, host: string, jobId: string): Promise<string | null> {
+  return acquireJobLock(jobs, QUEUE.evacuate, lockKey('host', host), jobId);
 }
 
 /** Asks a running evacuation to stop starting migrations. false: it was already asked. */

@@ -10,7 +10,7 @@ import type { Server } from '../cluster/nova-types.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import { QUEUE, type Jobs } from './jobs.js';
-import { acquireLock, lockKey, releaseLock, takeOverLock } from './locks.js';
+import { acquireJobLock, lockKey, releaseLock } from './locks.js';
 import { adviceFor } from '../cluster/migration-advice.js';
 import { report, type Report, type Verdict } from '../report.js';
 import { ClusterError, NotFoundError } from '../errors.js';
@@ -54,23 +54,11 @@ export class AlreadyMigrating extends Error {
 
 /** Takes the instance lock and queues the job. Throws AlreadyMigrating naming the running job. */
 export async function enqueueMigration(jobs: Jobs, jobId: string, data: MigrationJobData): Promise<Job<MigrationJobData>> {
-  const key = lockKey('instance', data.instanceId);
-  const holder = await acquireLock(jobs.redis, key, jobId);
+  const holder = await acquireJobLock(jobs, QUEUE.migrate, lockKey('instance', data.instanceId), jobId);
   if (holder !== null) {
-    let running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
-    if (!running) {
-      // The holder may be between taking the lock and adding its job: give it a moment.
-      await sleep(1000);
-      running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
-    }
-    const state = running ? await running.getState() : 'unknown';
-    if (!running || state === 'completed' || state === 'failed' || state === 'unknown') {
-      // The job that held it is gone: its lock is stale.
-      await takeOverLock(jobs.redis, key, holder, jobId);
-      return enqueueMigration(jobs, jobId, data);
-    }
-    const d = running.data;
-    throw new AlreadyMigrating(holder, `${d.instanceName} is already being migrated to ${d.target} (job ${holder}, asked by <@${d.requestedBy}>)`);
+    const running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
+    const d = running?.data;
+    throw new AlreadyMigrating(holder, `${d?.instanceName ?? data.instanceName} is already being migrated${d ? ` to ${d.target}` : ''} (job ${holder}${d ? `, asked by <@${d.requestedBy}>` : ''})`);
   }
   return (await jobs.queue(QUEUE.migrate).add('migrate', data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } })) as Job<MigrationJobData>;
 }
