@@ -16,7 +16,6 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'operator',
-  mutating: true,
   run: async ({ args, jobs, user }): Promise<Report> => {
     if (!jobs) throw new Error('/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;

@@ -32,7 +32,6 @@ export default defineCommand({
   }),
   role: 'operator',
   approval: true,
-  mutating: true,
   run: async ({ args, cluster, jobs, user, progress, config }): Promise<Report> => {
     const computes = config.nodes.computes.map((n) => n.name).join(', ');
     const source = findCompute(cluster, args.host);

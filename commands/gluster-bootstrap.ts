@@ -25,7 +25,6 @@ export default defineCommand({
   args: z.object({ volume: VolumeArg.optional(), nodes: Nodes.optional(), dryRun: z.boolean().default(false) }),
   role: 'operator',
   approval: true,
-  mutating: true,
   run: async (ctx): Promise<Report> => {
     const { args, cluster, config } = ctx;
     const nodes = bootstrapNodes(config, args.nodes);

@@ -20,9 +20,8 @@ function poolTable(pool: Peer[], from: { name: string; fqdn: string }) {
 /** Why a probe went unanswered, as far as ferry can tell over SSH. */
 async function whyUnanswered(cluster: Cluster, node: string): Promise<string> {
   try {
-    const r = await cluster.ssh.exec(node, ['systemctl', 'is-active', 'glusterd']);
-    const state = r.stdout.trim();
-    return state === 'active' ? `glusterd runs on ${node}: is port 24007 reachable from the pool?` : `glusterd is ${state || 'not running'} on ${node}: start it (systemctl start glusterd), or use /gluster bootstrap`;
+    const state = await new GlusterAdmin(cluster.ssh).glusterdState(node);
+    return state === 'active' ? `glusterd runs on ${node}: is port 24007 reachable from the pool?` : `glusterd is ${state} on ${node}: start it (systemctl start glusterd), or use /gluster bootstrap`;
   } catch (err) {
     return `${node} does not answer SSH either (${why(err as Error)})`;
   }
@@ -36,7 +35,6 @@ export default defineCommand({
   positionals: ['host'],
   args: z.object({ host: HostArg }),
   role: 'operator',
-  mutating: true,
   run: async ({ args, cluster, config }): Promise<Report> => {
     const target = computeByHost(config, args.host);
     if (!target) {

@@ -40,7 +40,6 @@ export default defineCommand({
     .refine((a) => a.bricks.length % a.replica === 0, { error: 'the number of bricks must be a multiple of the replica count', path: ['bricks'] }),
   role: 'operator',
   approval: true,
-  mutating: true,
   run: async (ctx): Promise<Report> => {
     const { args, cluster } = ctx;
     const { checks, payload } = await checkVolumeCreate(cluster, args);

@@ -24,7 +24,6 @@ export default defineCommand({
   positionals: ['volume'],
   args: z.object({ volume: VolumeArg }),
   role: 'operator',
-  mutating: true,
   run: async ({ args, cluster }): Promise<Report> => {
     const title = `volume ${args.volume}`;
     let found;

@@ -15,7 +15,6 @@ export default defineCommand({
   args: z.object({ volume: VolumeArg }),
   role: 'operator',
   approval: true,
-  mutating: true,
   run: async (ctx): Promise<Report> => {
     const { args, cluster } = ctx;
     const c = await checkVolumeStop(cluster, args.volume);

@@ -21,7 +21,6 @@ export default defineCommand({
   flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
   args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
   role: 'operator',
-  mutating: true,
   run: async ({ args, cluster, jobs, user, progress, requestId, config }): Promise<Report> => {
     const pf = await preflightMigration(cluster, args.instance, args.target);
     const failing = pf.checks.filter((c) => c.verdict === 'FAIL');

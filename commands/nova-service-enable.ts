@@ -13,7 +13,6 @@ export default defineCommand({
   positionals: ['host'],
   args: z.object({ host: HostArg }),
   role: 'operator',
-  mutating: true,
   run: async ({ args, cluster, jobs }): Promise<Report> => {
     const node = findCompute(cluster, args.host);
     if (!node) {

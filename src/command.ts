@@ -65,8 +65,6 @@ export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
   role: Role;
   /** true: a second person with the approver role must approve before it runs. */
   approval?: boolean;
-  /** true: it changes the cluster (audited as such). */
-  mutating?: boolean;
   run(ctx: CommandContext<z.infer<S>>): Promise<Report>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Typed errors. Commands and the SSH layer throw these; the dispatcher and the
- * workers turn them into answers a person can act on (see `describeError`).
+ * workers turn them into answers a person can act on (see `why` in cluster/storage-health.ts).
  */
 
 /** A bad command line: the user gets the usage and what was wrong; nothing ran. */
@@ -95,15 +95,6 @@ export class ClusterError extends Error {
   constructor(message: string, readonly kind: string, readonly host?: string) {
     super(message);
     this.name = 'ClusterError';
-  }
-}
-
-/** Preflight found a FAIL; nothing was started. */
-export class PreflightFailed extends Error {
-  readonly code = 'preflight';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PreflightFailed';
   }
 }
 

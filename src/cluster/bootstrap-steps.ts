@@ -45,8 +45,7 @@ const CHECKS: Record<StepInfo['kind'], Check> = {
     if (pkg.exitCode !== 0 || !/install ok installed/.test(status)) {
       return refused(`glusterfs-server is not installed on ${step.node} (${firstLine(pkg.stderr || pkg.stdout) || status}): install it (apt-get install glusterfs-server), then run this again`);
     }
-    const active = await exec(cluster, { node: step.node, argv: ['systemctl', 'is-active', 'glusterd'] });
-    const state = active.stdout.trim() || 'unknown';
+    const state = await new GlusterAdmin(cluster.ssh).glusterdState(step.node);
     return state === 'active' ? done(`glusterfs-server ${version}, glusterd active`) : todo(`glusterd is ${state}`);
   },
 

@@ -90,6 +90,12 @@ export class GlusterAdmin {
     return this.run(node, glusterArgv.stop(volume));
   }
 
+  /** systemd's word for glusterd on `node` (`active`, `inactive`, `failed`, ...). */
+  async glusterdState(node: string): Promise<string> {
+    const r = await this.ssh.exec(node, ['systemctl', 'is-active', 'glusterd']);
+    return r.stdout.trim() || 'unknown';
+  }
+
   /**
    * Runs one command and reads its one-line answer. A glusterd that is not
    * running is not an answer about the operation: it is thrown (typed), like

@@ -65,9 +65,10 @@ export class NovaOps {
     const host = opts.host === undefined ? [] : ['--host', opts.host];
     if (this.osc) {
       const all = opts.allTenants ? ['--all-projects'] : [];
-      return parseServerListJson(await this.run(['openstack', 'server', 'list', ...host, ...all, '--long', '-f', 'json']));
+      return parseServerListJson(await this.run(['openstack', 'server', 'list', ...host, ...all, '--long', '--limit', '-1', '-f', 'json']));
     }
-    return parseNovaList(await this.run(['nova', 'list', ...host, ...(opts.allTenants ? ['--all-tenants'] : [])]));
+    // Without --limit -1 the CLI returns one page (nova's max_limit, 1000 by default) and says nothing.
+    return parseNovaList(await this.run(['nova', 'list', ...host, ...(opts.allTenants ? ['--all-tenants'] : []), '--limit', '-1']));
   }
 
   /** Nova services, optionally filtered by host and binary (`nova-compute`). */

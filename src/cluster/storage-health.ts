@@ -110,7 +110,8 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
       fail.push(`${n.node} ${why(transport.error)}`);
       continue;
     }
-    if (n.version.ok && compareVersions(n.version.value, minVersion) < 0) {
+    if (!n.version.ok) warn.push(`${n.node}: gluster version unknown (${why(n.version.error)})`);
+    else if (compareVersions(n.version.value, minVersion) < 0) {
       fail.push(`${n.node} runs gluster ${n.version.value.text}, older than ${minVersion}: it read-locks files while healing them, which freezes instances`);
     }
     if (!n.mount.ok) warn.push(`${n.node}: cannot read the instances mount (${why(n.mount.error)})`);

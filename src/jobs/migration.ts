@@ -281,9 +281,3 @@ function stuckReport(d: MigrationJobData, now: Server, started: number): Report 
     ],
   });
 }
-
-/** A refused or unexpected cluster answer while queueing, as text. */
-export function describeQueueError(err: unknown): string {
-  if (err instanceof ClusterError) return `${err.kind}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}

@@ -98,13 +98,6 @@ export function fingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The key type written inside an SSH key blob (its first string), e.g. `ssh-ed25519`. */
-export function keyBlobType(keyBlob: Buffer): string {
-  if (keyBlob.length < 4) return 'unknown';
-  const len = keyBlob.readUInt32BE(0);
-  return len > 0 && 4 + len <= keyBlob.length ? keyBlob.toString('latin1', 4, 4 + len) : 'unknown';
-}
-
 /** A known_hosts line for a host, a port and an OpenSSH public key (`ssh-ed25519 AAAA... comment`). */
 export function knownHostsLine(host: string, port: number, publicKey: string): string {
   const [type, blob] = publicKey.trim().split(/\s+/);
