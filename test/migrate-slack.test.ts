@@ -40,3 +40,21 @@ describe('/migrate from Slack', () => {
     expect(liveMigrations(h)).toHaveLength(1);
   });
 });
+
+describe('/migrate and a ferry restart', () => {
+  test('SIGTERM mid-migration stops ferry at once; the next ferry finishes the watch with one live-migration', async () => {
+    h = await startHarness({ child: true, migrateSeconds: 8 });
+    await h.slash('/migrate cirros1 compute02');
+    const deadline = Date.now() + 30_000;
+    while (liveMigrations(h).length === 0) {
+      if (Date.now() > deadline) throw new Error('no live-migration issued');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const stopping = performance.now();
+    await h.stopFerry();
+    expect(performance.now() - stopping).toBeLessThan(6000);
+    await h.startFerry();
+    await h.waitForMessage((m) => /Migrated cirros1 to compute02/.test(m.text), 60_000);
+    expect(liveMigrations(h)).toHaveLength(1);
+  });
+});

@@ -3,7 +3,7 @@
  * got (queued → issuing → issued); a job taken back after a crash checks nova
  * before it acts, so `nova live-migration` is never issued twice for one move.
  */
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
 import type { Server } from '../cluster/nova-types.js';
@@ -68,6 +68,8 @@ export interface MigrationDeps {
   jobs: Jobs;
   notifier: Notifier;
   log: Logger;
+  /** true once this process is shutting down: a watched migration is handed back to the queue. */
+  stopping?: () => boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,14 +82,14 @@ const MAX_POLL_MISSES = 10;
  * released once the job has an outcome; a job that throws keeps it, because
  * BullMQ will try it again (and the worker's failed handler releases it after the last try).
  */
-export async function processMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Promise<MigrationResult> {
-  const result = await runMigration(job, deps);
+export async function processMigration(job: Job<MigrationJobData>, deps: MigrationDeps, token?: string): Promise<MigrationResult> {
+  const result = await runMigration(job, deps, token);
   // A stuck migration is still nova's: the lock stays until someone looks (a new /migrate finds the stale job done and takes over).
   if (result.outcome !== 'stuck') await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
   return result;
 }
 
-async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Promise<MigrationResult> {
+async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, token?: string): Promise<MigrationResult> {
   const { nova } = deps.cluster;
   const log = deps.log.child({ jobId: job.id, instance: job.data.instanceName });
   const show = async (r: Report) => {
@@ -133,6 +135,11 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps): Pr
       const r = stuckReport(d, last, started);
       await show(r);
       return { outcome: 'stuck', report: r, host: last.host };
+    }
+    if (deps.stopping?.() && token) {
+      // The migration goes on in nova without us; any ferry takes the watch back in a second (phase is 'issued').
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
     }
     await show(await progressReport(deps.cluster, d, last, started));
     await sleep(d.pollIntervalMs);

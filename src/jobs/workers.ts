@@ -34,14 +34,14 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     connections.push(c);
     return c as unknown as ConnectionOptions;
   };
-  const migrate = new Worker<MigrationJobData>(QUEUE.migrate, (job) => processMigration(job, deps), {
+  let stopping = false;
+  const migrate = new Worker<MigrationJobData>(QUEUE.migrate, (job, token) => processMigration(job, { ...deps, stopping: () => stopping }, token), {
     ...common,
     connection: connection(),
     // Each job mostly waits on nova; the evacuation decides how many run at once.
     concurrency: 64,
   });
   whenGivenUp(migrate, 'migration', (job, err) => migrationJobFailed(job, err, deps));
-  let stopping = false;
   const evacuate = new Worker<EvacuationJobData>(QUEUE.evacuate, (job, token) => processEvacuation(job, { ...deps, audit: rt.audit, stopping: () => stopping }, token), {
     ...common,
     connection: connection(),
@@ -64,7 +64,7 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
   for (const w of workers) w.on('error', (err) => log.error({ err }, 'worker error'));
   return {
     async close() {
-      // Evacuations first: they hand themselves back to the queue instead of waiting for their migrations.
+      // Evacuations first, then migrations: both hand themselves back to the queue instead of waiting for nova.
       stopping = true;
       await evacuate.close();
       await Promise.all(workers.map((w) => w.close()));
