@@ -76,3 +76,26 @@ describe('/gluster status', () => {
     expect(table('Nodes').rows.find((r) => r[0] === 'compute01')?.[6]).toBe('3.2');
   });
 });
+
+describe('/gluster status when the first nodes are gone', () => {
+  test('with compute01..03 down (a rack), the volume is still read from the nodes that answer', async () => {
+    const g = await startLabFerry({ computes: 5, instances: 1 });
+    try {
+      for (const n of ['compute01', 'compute02', 'compute03']) {
+        await g.lab.fault(n, 'glusterd-down');
+        await g.lab.fault(n, 'down');
+      }
+      const { report } = await g.run('/gluster status', 'U_VIEWER');
+      expect(report.verdict).toBe('FAIL');
+      expect(report.reasons.join('\n')).toMatch(/compute01 unreachable/);
+      expect(report.reasons.join('\n')).toMatch(/compute01\.stack disconnected/);
+      const bricks = report.tables.find((t) => t.title === 'Bricks')!;
+      expect(bricks.rows.find((r) => r[1] === 'compute05')?.[2]).toBe('Y');
+      const peers = report.tables.find((t) => t.title === 'Peers')!;
+      expect(peers.rows.find((r) => r[0] === 'compute02.stack')?.[2]).toBe('NO');
+      expect(peers.rows.find((r) => r[0] === 'compute04.stack')?.[2]).toBe('yes');
+    } finally {
+      await g.stop();
+    }
+  });
+});

@@ -17,13 +17,19 @@ export interface NodeHealth {
   fqdn: string;
   version: Answer<GlusterVersion>;
   mount: Answer<MountStatus>;
-  /** This node's view of the other peers (`gluster peer status`); asked of the first few nodes only. */
-  peers?: Answer<Peer[]>;
+}
+
+/** One asked node's view of the trusted pool (`gluster pool list`: itself as localhost, and the others). */
+export interface PoolView {
+  node: string;
+  pool: Answer<Peer[]>;
 }
 
 export interface StorageHealth {
   volume: string;
   nodes: NodeHealth[];
+  /** The views of the nodes asked the volume-wide questions. */
+  views: PoolView[];
   /** From the first node that could answer; the error of the last try otherwise. */
   info: Answer<VolumeInfo>;
   status: Answer<VolumeStatus>;
@@ -56,47 +62,68 @@ export function why(err: Error): string {
 export async function collectStorageHealth(cluster: Cluster, volume = cluster.config.gluster.volume): Promise<StorageHealth> {
   const { gluster, config } = cluster;
   const computes = config.nodes.computes;
-  const askers = new Set(computes.slice(0, VOLUME_ASKERS).map((n) => n.name));
-  // Every node's view of the pool would be n² peers to read (40,000 at 200 nodes); a few views
-  // already show each node's glusterd as Connected or not. A partition between two other nodes is not seen.
-  const perNode = computes.map(async (n): Promise<NodeHealth> => {
-    const [version, mount, peers] = await Promise.all([
-      settle(gluster.version(n.name)),
-      settle(gluster.mount(n.name)),
-      askers.has(n.name) ? settle(gluster.peers(n.name)) : undefined,
+  const perNode = Promise.all(
+    computes.map(async (n): Promise<NodeHealth> => {
+      const [version, mount] = await Promise.all([settle(gluster.version(n.name)), settle(gluster.mount(n.name))]);
+      return { node: n.name, fqdn: n.fqdn, version, mount };
+    }),
+  );
+  /** The volume-wide questions and the pool views, asked of a few nodes at once. */
+  const ask = async (askers: string[]) => {
+    const [views, info, status, heal] = await Promise.all([
+      Promise.all(askers.map(async (node) => ({ node, pool: await settle(gluster.pool(node)) }))),
+      firstOk(askers.map((a) => gluster.volumeInfo(a, volume))),
+      firstOk(askers.map((a) => gluster.volumeStatus(a, volume))),
+      firstOk(askers.map((a) => gluster.healSummary(a, volume))),
     ]);
-    return { node: n.name, fqdn: n.fqdn, version, mount, ...(peers ? { peers } : {}) };
-  });
-  const [nodes, info, status, heal] = await Promise.all([
-    Promise.all(perNode),
-    firstOk([...askers].map((a) => gluster.volumeInfo(a, volume))),
-    firstOk([...askers].map((a) => gluster.volumeStatus(a, volume))),
-    firstOk([...askers].map((a) => gluster.healSummary(a, volume))),
-  ]);
-  const pool = mergePool(nodes);
-  const reasons = judge({ volume, nodes, info, status, heal, pool }, config.gluster.minVersion);
+    return { views, info, status, heal };
+  };
+  // Every node's view of the pool would be n² entries to read (40,000 at 200 nodes); a few views
+  // already show each node's glusterd as Connected or not. A partition between two other nodes is not seen.
+  const first = computes.slice(0, VOLUME_ASKERS).map((n) => n.name);
+  let answers = await ask(first);
+  const nodes = await perNode;
+  if (!answers.status.ok && answers.views.every((v) => !v.pool.ok)) {
+    // None of the first nodes could answer (a rack down?): ask the next ones that answer SSH.
+    const next = nodes.filter((n) => n.version.ok && !first.includes(n.node)).slice(0, VOLUME_ASKERS).map((n) => n.node);
+    if (next.length) answers = await ask(next);
+  }
+  const { views, info, status, heal } = answers;
+  const pool = mergePool(nodes, views);
+  const reasons = judge({ volume, nodes, views, info, status, heal, pool }, config.gluster.minVersion);
   const verdict = worst('OK', ...reasons.map((r) => r.level));
-  return { volume, nodes, info, status, heal, pool, verdict, reasons };
+  return { volume, nodes, views, info, status, heal, pool, verdict, reasons };
 }
 
-/** Every compute's state as the asked nodes see it (a node is not in its own peer status). */
-function mergePool(nodes: NodeHealth[]): StorageHealth['pool'] {
-  const seen = new Map<string, { viewer: string; peer: Peer }[]>();
-  for (const viewer of nodes) {
-    if (!viewer.peers?.ok) continue;
-    for (const peer of viewer.peers.value) {
-      for (const name of [peer.hostname, ...peer.otherNames]) {
-        const list = seen.get(name) ?? [];
-        list.push({ viewer: viewer.node, peer });
-        seen.set(name, list);
-      }
+/**
+ * Every compute's state as the asked nodes see it. A peer is matched by name, or
+ * by uuid: glusterd lists the node that probed the others by its address, not
+ * its name, and each view names its own uuid (`localhost`).
+ */
+function mergePool(nodes: NodeHealth[], views: PoolView[]): StorageHealth['pool'] {
+  const byName = new Map(nodes.flatMap((n) => [[n.fqdn, n.node], [n.node, n.node]] as [string, string][]));
+  const uuidOf = new Map<string, string>();
+  const entries: { viewer: string; peer: Peer }[] = [];
+  for (const v of views) {
+    if (!v.pool.ok) continue;
+    for (const peer of v.pool.value) {
+      const named = peer.self ? v.node : [peer.hostname, ...peer.otherNames].map((h) => byName.get(h)).find(Boolean);
+      if (named) uuidOf.set(named, peer.uuid);
+      if (!peer.self) entries.push({ viewer: v.node, peer });
     }
   }
+  const nodeOfEntry = (peer: Peer) => [peer.hostname, ...peer.otherNames].map((h) => byName.get(h)).find(Boolean) ?? [...uuidOf].find(([, u]) => u === peer.uuid)?.[0];
+  const seen = new Map<string, Peer[]>();
+  for (const { viewer, peer } of entries) {
+    const node = nodeOfEntry(peer);
+    if (!node || node === viewer) continue;
+    seen.set(node, [...(seen.get(node) ?? []), peer]);
+  }
   return nodes.map((n) => {
-    const views = [...(seen.get(n.fqdn) ?? []), ...(n.fqdn === n.node ? [] : seen.get(n.node) ?? [])].filter((v) => v.viewer !== n.node).map((v) => v.peer);
-    if (views.length === 0) return { host: n.fqdn, state: 'unknown', connected: null };
-    const connected = views.some((p) => p.connected);
-    const state = views.find((p) => p.connected === connected)?.state ?? 'unknown';
+    const seenAs = seen.get(n.node) ?? [];
+    if (seenAs.length === 0) return { host: n.fqdn, state: 'unknown', connected: null };
+    const connected = seenAs.some((p) => p.connected);
+    const state = seenAs.find((p) => p.connected === connected)?.state ?? (connected ? 'Connected' : 'Disconnected');
     return { host: n.fqdn, state, connected };
   });
 }
@@ -105,7 +132,7 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
   const fail: string[] = [];
   const warn: string[] = [];
   for (const n of h.nodes) {
-    const transport = [n.version, n.mount, ...(n.peers ? [n.peers] : [])].find((a): a is { ok: false; error: Error } => !a.ok && isTransportError(a.error));
+    const transport = [n.version, n.mount].find((a): a is { ok: false; error: Error } => !a.ok && isTransportError(a.error));
     if (transport) {
       fail.push(`${n.node} ${why(transport.error)}`);
       continue;
@@ -121,8 +148,8 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
     if (n.mount.ok && n.mount.value.exists && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
       warn.push(`${n.node}: ${n.mount.value.target} is owned ${n.mount.value.owner}:${n.mount.value.group}, not nova:nova`);
     }
-    if (n.peers && !n.peers.ok && !isTransportError(n.peers.error)) fail.push(`${n.node}: ${why(n.peers.error)}`);
   }
+  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) fail.push(`${v.node}: ${why(v.pool.error)}`);
   for (const p of h.pool) if (p.connected === false) fail.push(`${p.host} disconnected (${p.state})`);
   if (!h.status.ok) fail.push(`volume ${h.volume}: ${why(h.status.error)}`);
   else for (const b of h.status.value.bricks) if (!b.online) fail.push(`brick ${b.name} offline`);
