@@ -104,10 +104,17 @@ export class NovaOps {
     return parseHypervisorShow(await this.run(['nova', ...mv, 'hypervisor-show', name]));
   }
 
-  /** Every migration nova remembers (running and finished). */
-  async migrations(): Promise<Migration[]> {
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', '-f', 'json']));
-    return parseMigrationList(await this.run(['nova', 'migration-list']));
+  /** Every migration nova remembers (running and finished), or those of one instance. */
+  async migrations(opts: { instanceId?: string } = {}): Promise<Migration[]> {
+    const id = opts.instanceId;
+    if (id !== undefined && !UUID.test(id)) throw new UsageError(`instance id: ${JSON.stringify(id)} is not a UUID`);
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), '-f', 'json']));
+    return parseMigrationList(await this.run(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : [])]));
+  }
+
+  /** The newest migration nova recorded for one instance (by id), if any. */
+  async latestMigration(instanceId: string): Promise<Migration | undefined> {
+    return (await this.migrations({ instanceId })).reduce<Migration | undefined>((a, m) => (!a || m.id > a.id ? m : a), undefined);
   }
 
   /** The in-progress migrations of one instance, with memory/disk progress (nova). */

@@ -30,6 +30,8 @@ export interface MigrationJobData {
   /** Entries pending heal on the volume before the move (null: unknown). */
   healBefore: number | null;
   phase: 'queued' | 'issuing' | 'issued';
+  /** The instance's newest migration id in nova just before ferry issued its own (0: none). */
+  migrationIdBefore?: number;
   issuedAt?: number;
   pollIntervalMs: number;
   timeoutSeconds: number;
@@ -101,9 +103,10 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
     const now = await nova.show(d.instanceId);
     const moving = now.status === 'MIGRATING' || now.taskState === 'migrating';
     const arrived = now.host === d.target;
-    const takenBefore = d.phase === 'issuing' && !moving && !arrived && (await novaHasMigrationSince(deps.cluster, d.instanceId, job.timestamp));
+    // Killed while asking nova? A migration record newer than the one seen before asking says nova took it.
+    const takenBefore = d.phase === 'issuing' && !moving && !arrived && ((await nova.latestMigration(d.instanceId))?.id ?? 0) > (d.migrationIdBefore ?? 0);
     if (!moving && !arrived && !takenBefore) {
-      d = { ...d, phase: 'issuing' };
+      d = { ...d, phase: 'issuing', migrationIdBefore: (await nova.latestMigration(d.instanceId))?.id ?? 0 };
       await job.updateData(d);
       log.info({ target: d.target }, 'issuing live-migration');
       const refusal = await issue(deps, d, now);
@@ -178,12 +181,6 @@ export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error,
   );
 }
 
-/** Did nova record a migration of this instance since `since` (ms)? Used when a crash left it unclear. */
-async function novaHasMigrationSince(cluster: Cluster, instanceId: string, since: number): Promise<boolean> {
-  const migrations = await cluster.nova.migrations();
-  return migrations.some((m) => m.instanceUuid === instanceId && m.type !== 'resize' && (m.createdAt === null || Date.parse(`${m.createdAt.replace(/Z$/, '')}Z`) >= since - 5000));
-}
-
 const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 
 function stateRows(d: MigrationJobData, now: Server): string[][] {
@@ -223,10 +220,7 @@ async function verify(deps: MigrationDeps, d: MigrationJobData, after: Server, s
   if (after.status !== 'ACTIVE') misses.push(`status is ${after.status}, not ACTIVE`);
   if (after.powerState !== 'Running') misses.push(`power state is ${after.powerState}, not Running`);
   if (after.taskState !== null) misses.push(`task_state is ${after.taskState}, not None`);
-  const record = await nova
-    .migrations()
-    .then((ms) => ms.filter((m) => m.instanceUuid === d.instanceId).sort((a, b) => b.id - a.id)[0])
-    .catch(() => undefined);
+  const record = await nova.latestMigration(d.instanceId).catch(() => undefined);
   if (!record) misses.push('no migration record found in nova migration-list');
   else if (record.status !== 'completed') misses.push(`migration record ${record.id} is ${record.status}, not completed`);
   const healAfter = await pendingHeal(deps.cluster, d.target).catch(() => null);
@@ -259,10 +253,7 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
     // The action's message is only "Error"; nova keeps the error itself in the action's events.
     const events = action ? await nova.actionEvents(d.instanceId, action.requestId).catch(() => []) : [];
     const detail = events.map((e) => e.details).filter(Boolean).at(-1);
-    const record = await nova
-      .migrations()
-      .then((ms) => ms.filter((m) => m.instanceUuid === d.instanceId).sort((a, b) => b.id - a.id)[0])
-      .catch(() => undefined);
+    const record = await nova.latestMigration(d.instanceId).catch(() => undefined);
     cause = [detail ?? fault ?? action?.message, record ? `migration ${record.id} ${record.status}` : undefined].filter(Boolean).join('; ') || 'the instance did not move';
   }
   const r = report({
