@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg } from '../src/router.js';
-import { findCompute } from '../src/cluster/preflight.js';
+import { findCompute } from '../src/config.js';
 import { planEvacuation } from '../src/cluster/evacuation-plan.js';
 import { planReport } from '../src/jobs/evacuation-report.js';
 import { hostEvacuation } from '../src/jobs/evacuation.js';
@@ -34,15 +34,15 @@ export default defineCommand({
   approval: true,
   run: async ({ args, cluster, jobs, user, progress, config }): Promise<Report> => {
     const computes = config.nodes.computes.map((n) => n.name).join(', ');
-    const source = findCompute(cluster, args.host);
+    const source = findCompute(cluster.config, args.host);
     const wrong = [
       ...(source ? [] : [`${args.host} is not a compute node in ferry.yml (${computes})`]),
-      ...(args.to ?? []).filter((t) => !findCompute(cluster, t)).map((t) => `--to ${t} is not a compute node in ferry.yml (${computes})`),
-      ...(args.to ?? []).filter((t) => findCompute(cluster, t)?.name === source?.name).map((t) => `--to ${t} is the host being evacuated`),
+      ...(args.to ?? []).filter((t) => !findCompute(cluster.config, t)).map((t) => `--to ${t} is not a compute node in ferry.yml (${computes})`),
+      ...(args.to ?? []).filter((t) => findCompute(cluster.config, t)?.name === source?.name).map((t) => `--to ${t} is the host being evacuated`),
     ];
     if (wrong.length) return report({ title: `Not evacuating ${args.host}`, verdict: 'FAIL', reasons: wrong, notes: ['Nothing was started.'] });
     const host = source!.name;
-    const to = args.to?.map((t) => findCompute(cluster, t)!.name);
+    const to = args.to?.map((t) => findCompute(cluster.config, t)!.name);
     const running = jobs ? await hostEvacuation(jobs, host) : null;
     if (running) return report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] });
     const reason = args.reason ?? `evacuated by ferry for ${user.id}`;

@@ -3,7 +3,8 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg } from '../src/router.js';
 import type { Cluster } from '../src/cluster/cluster.js';
-import { computeByHost, GlusterAdmin } from '../src/cluster/gluster-admin.js';
+import { GlusterAdmin } from '../src/cluster/gluster-admin.js';
+import { findCompute } from '../src/config.js';
 import { choosePoolNode } from '../src/cluster/gluster-pool.js';
 import type { Peer } from '../src/cluster/gluster-types.js';
 import { why } from '../src/cluster/storage-health.js';
@@ -36,7 +37,7 @@ export default defineCommand({
   args: z.object({ host: HostArg }),
   role: 'operator',
   run: async ({ args, cluster, config }): Promise<Report> => {
-    const target = computeByHost(config, args.host);
+    const target = findCompute(config, args.host);
     if (!target) {
       const known = config.nodes.computes.map((n) => n.name).join(', ');
       return report({ title: `Not probing ${args.host}`, verdict: 'FAIL', reasons: [`${args.host} is not a compute node in ferry.yml (known: ${known})`], notes: ['ferry probes only nodes it knows: add it to nodes.computes first. Nothing was run.'] });

@@ -4,13 +4,14 @@ import { report, type Report } from '../src/report.js';
 import { VolumeArg } from '../src/router.js';
 import { NotFoundError } from '../src/errors.js';
 import type { Cluster } from '../src/cluster/cluster.js';
-import { computeByHost, GlusterAdmin, glusterArgv } from '../src/cluster/gluster-admin.js';
+import { GlusterAdmin, glusterArgv } from '../src/cluster/gluster-admin.js';
+import { findCompute } from '../src/config.js';
 import { checksTable, fail, failures, pass, unconnected, volumeOnAnyNode, type VolumeCheck } from '../src/cluster/volume-checks.js';
 import { brickRows, why } from '../src/cluster/storage-health.js';
 
 /** The volume's bricks as `volume status` shows them on `node`, for after the start. */
 async function bricksTable(cluster: Cluster, node: string, volume: string) {
-  const nodeOf = (host: string) => computeByHost(cluster.config, host)?.name ?? host;
+  const nodeOf = (host: string) => findCompute(cluster.config, host)?.name ?? host;
   const status = await cluster.gluster.volumeStatus(node, volume).catch((err: Error) => err);
   const rows = status instanceof Error ? [[`volume status unavailable: ${why(status)}`, '', '', '', '']] : brickRows(status.bricks, nodeOf);
   return { title: 'Bricks', columns: ['Brick', 'Node', 'Online', 'PID', 'Port'], rows };
@@ -37,7 +38,7 @@ export default defineCommand({
     if (info.started) {
       return report({ title: `${title} is already started`, verdict: 'INFO', reasons: ['nothing was run'], tables: [await bricksTable(cluster, node, args.volume)] });
     }
-    const hosts = info.bricks.map((b) => ({ name: computeByHost(cluster.config, b.host)?.name ?? b.host, fqdn: b.host }));
+    const hosts = info.bricks.map((b) => ({ name: findCompute(cluster.config, b.host)?.name ?? b.host, fqdn: b.host }));
     const checks: VolumeCheck[] = [pass('volume exists', `${info.type}, Status: ${info.status}`)];
     const pool = await cluster.gluster.pool(node).catch((err: Error) => err);
     const missing = pool instanceof Error ? [`${node}: ${why(pool)}`] : unconnected(pool, node, hosts);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg } from '../src/router.js';
-import { findCompute } from '../src/cluster/preflight.js';
+import { findCompute } from '../src/config.js';
 import { hostEvacuation } from '../src/jobs/evacuation.js';
 
 export default defineCommand({
@@ -14,7 +14,7 @@ export default defineCommand({
   args: z.object({ host: HostArg }),
   role: 'operator',
   run: async ({ args, cluster, jobs }): Promise<Report> => {
-    const node = findCompute(cluster, args.host);
+    const node = findCompute(cluster.config, args.host);
     if (!node) {
       const computes = cluster.config.nodes.computes.map((n) => n.name).join(', ');
       return report({ title: `Not enabling ${args.host}`, verdict: 'FAIL', reasons: [`${args.host} is not a compute node in ferry.yml (${computes})`] });

@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from './log.js';
+import type { Verdict } from './report.js';
 
 export interface AuditEntry {
   at: string;
@@ -23,6 +24,11 @@ export interface Audit {
 }
 
 export const AUDIT_STREAM = 'ferry:audit';
+
+/** The audit outcome of a finished report. */
+export function outcomeOf(verdict: Verdict): 'ok' | 'warn' | 'fail' {
+  return verdict === 'FAIL' ? 'fail' : verdict === 'WARN' ? 'warn' : 'ok';
+}
 
 /** Audit to the log and to a capped Redis stream. */
 export function redisAudit(redis: Redis, log: Logger): Audit {

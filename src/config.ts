@@ -22,6 +22,9 @@ export const NodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z
   error: (iss) => `expected a node name (letters, digits, '-'), got ${JSON.stringify(iss.input)}`,
 });
 
+/** Letters, digits, '-' and '_': what gluster accepts as a volume name, and nothing a shell would read. */
+export const VOLUME_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 const Port = z.number().int().min(1).max(65535);
 
 const Node = z.object({
@@ -63,7 +66,7 @@ export const FileSchema = z.object({
     }),
   gluster: z
     .object({
-      volume: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('vm-instances'),
+      volume: z.string().regex(VOLUME_NAME).default('vm-instances'),
       mountPoint: z.string().startsWith('/').default('/var/lib/nova/instances'),
       brickPath: z.string().startsWith('/').default('/gluster/instances'),
       minVersion: VersionText.default('3.3'),
@@ -168,6 +171,11 @@ export function loadConfigFile(env: Record<string, string | undefined> = process
     throw new ConfigError([`${configPath}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
   return loadConfig(env, text, path.dirname(configPath));
+}
+
+/** A compute node of ferry.yml by its name (nova's host name) or its fqdn (gluster's). */
+export function findCompute(config: Pick<Config, 'nodes'>, name: string | null | undefined): NodeConfig | undefined {
+  return config.nodes.computes.find((n) => n.name === name || n.fqdn === name);
 }
 
 /** Every node of the config by name. */

@@ -7,7 +7,7 @@ import type { Caller, CommandDefinition, MessageRef } from './command.js';
 import type { Config, Role } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
-import type { Audit, AuditEntry } from './audit.js';
+import { outcomeOf, type Audit, type AuditEntry } from './audit.js';
 import type { Logger } from './log.js';
 import { report, type Report } from './report.js';
 import { route } from './router.js';
@@ -68,7 +68,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       progress: req.progress ?? (async () => undefined),
       requestId,
     });
-    await audit(command.name, result.verdict === 'FAIL' ? 'fail' : result.verdict === 'WARN' ? 'warn' : 'ok', result.reasons[0]);
+    await audit(command.name, outcomeOf(result.verdict), result.reasons[0]);
     return { report: result, ephemeral: command.name === 'ferry help', command: command.name };
   } catch (err) {
     const name = command?.name ?? commandNameOf(req.line, deps.commands);

@@ -8,6 +8,7 @@ import { parse as shellParse } from 'shell-quote';
 import { z } from 'zod';
 import type { CommandDefinition } from './command.js';
 import { UsageError } from './errors.js';
+import { VOLUME_NAME } from './config.js';
 
 export interface RoutedCommand {
   command: CommandDefinition;
@@ -92,4 +93,4 @@ export const HostArg = z
 
 export const VolumeArg = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: (i) => `expected a volume name (letters, digits, '-', '_'), got ${JSON.stringify(i.input)}` });
+  .regex(VOLUME_NAME, { error: (i) => `expected a volume name (letters, digits, '-', '_'), got ${JSON.stringify(i.input)}` });

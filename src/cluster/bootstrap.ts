@@ -5,11 +5,11 @@
  * finished one has nothing to do. How each step checks and runs is in
  * bootstrap-steps.ts; the durable run is src/jobs/bootstrap.ts.
  */
-import type { Config } from '../config.js';
+import { findCompute, type Config } from '../config.js';
 import type { Cluster } from './cluster.js';
 import { UsageError } from '../errors.js';
 import type { Table } from '../report.js';
-import { computeByHost, glusterArgv } from './gluster-admin.js';
+import { glusterArgv } from './gluster-admin.js';
 import { checkStep } from './bootstrap-steps.js';
 
 /** One node of the pool being built: its ferry name and the name gluster knows it by. */
@@ -77,7 +77,7 @@ export const PROBE_FILE = '.ferry-bootstrap-probe';
  */
 export function bootstrapNodes(config: Config, hosts?: string[]): BootstrapNode[] {
   const picked = (hosts ?? config.nodes.computes.map((n) => n.name)).map((h) => {
-    const n = computeByHost(config, h);
+    const n = findCompute(config, h);
     if (!n) throw new UsageError(`--nodes: ${h} is not a compute node in ferry.yml (known: ${config.nodes.computes.map((c) => c.name).join(', ')})`);
     return { name: n.name, fqdn: n.fqdn };
   });

@@ -6,7 +6,8 @@
  */
 import type { Cluster } from './cluster.js';
 import { createCluster } from './cluster.js';
-import { findCompute, preflightMigration, type Check, type CheckVerdict } from './preflight.js';
+import { preflightMigration, type Check, type CheckVerdict } from './preflight.js';
+import { findCompute } from '../config.js';
 import { readNovaConf } from './nova-conf.js';
 import type { Server, ServerSummary, Service } from './nova-types.js';
 import type { ExecResult, Ssh } from '../ssh/types.js';
@@ -82,7 +83,7 @@ export async function planEvacuation(cluster: Cluster, req: PlanRequest): Promis
   const { config } = cluster;
   // One answer per distinct command: every pair's preflight reuses the node-level answers.
   const snap = createCluster(snapshotSsh(cluster.ssh), config);
-  const source = findCompute(cluster, req.host);
+  const source = findCompute(cluster.config, req.host);
   const [instances, services, conf] = await Promise.all([
     snap.nova.list({ host: req.host, allTenants: true }),
     snap.nova.services({ binary: 'nova-compute' }),
@@ -160,7 +161,7 @@ function newMove(i: ServerSummary, s: Server | undefined): PlannedMove {
 }
 
 async function targetRoom(snap: Cluster, host: string, services: Service[]): Promise<TargetRoom> {
-  const node = findCompute(snap, host);
+  const node = findCompute(snap.config, host);
   const svc = services.find((s) => s.host === host && s.binary === 'nova-compute');
   const unusable = !node
     ? `${host} is not a compute node in ferry.yml`

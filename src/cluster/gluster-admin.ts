@@ -4,7 +4,6 @@
  * answer word for word, so a refusal reaches the user as the CLI said it
  * (shared/fixtures/gluster/setup). Reads stay in GlusterOps (gluster.ts).
  */
-import type { Config, NodeConfig } from '../config.js';
 import { HostName } from '../config.js';
 import { ClusterError, NotFoundError, UsageError } from '../errors.js';
 import type { ExecResult, Ssh } from '../ssh/types.js';
@@ -42,9 +41,6 @@ export function assertBrickPath(path: string): void {
 }
 
 /** The compute node of ferry.yml known by `host` (its node name or its fqdn), if any. */
-export function computeByHost(config: Config, host: string): NodeConfig | undefined {
-  return config.nodes.computes.find((n) => n.name === host || n.fqdn === host);
-}
 
 /** The argv of each operation: built here only, shown to approvers and run as shown. */
 export const glusterArgv = {

@@ -13,7 +13,8 @@ import type { GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeSt
 import { parseHealXml, parsePeersXml, parseVolumeInfoXml, parseVolumeListXml, parseVolumeStatusXml } from './gluster-xml.js';
 
 /** gluster's own rule for volume names (and ferry.yml's `gluster.volume`). */
-export const VOLUME_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export { VOLUME_NAME } from '../config.js';
+import { VOLUME_NAME } from '../config.js';
 
 /** Throws a UsageError naming the argument unless `name` is a valid gluster volume name. */
 export function assertVolumeName(name: string, arg = 'volume'): void {

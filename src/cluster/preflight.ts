@@ -4,7 +4,7 @@
  * once; a node that does not answer makes its checks FAIL, never hangs them.
  */
 import type { Cluster } from './cluster.js';
-import type { NodeConfig } from '../config.js';
+import { findCompute, type NodeConfig } from '../config.js';
 import type { Server, Service, Hypervisor } from './nova-types.js';
 import type { MountStatus, GlusterVersion, VolumeStatus, HealEntry, Peer } from './gluster-types.js';
 import { compareVersions } from './gluster-text.js';
@@ -35,18 +35,14 @@ const pass = (check: string, detail: string): Check => ({ check, verdict: 'PASS'
 const warn = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'WARN', detail, hint });
 const fail = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'FAIL', detail, hint });
 
-/** A compute node of ferry.yml by nova host name or fqdn. */
-export function findCompute(cluster: Cluster, name: string | null | undefined): NodeConfig | undefined {
-  return cluster.config.nodes.computes.find((n) => n.name === name || n.fqdn === name);
-}
 
 /** Runs every check for moving `instanceRef` to `targetName`. */
 export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string): Promise<MigrationPreflight> {
   const { nova } = cluster;
-  const target = findCompute(cluster, targetName);
+  const target = findCompute(cluster.config, targetName);
   const serverAnswer = await settle(nova.show(instanceRef));
   const server = serverAnswer.ok ? serverAnswer.value : undefined;
-  const source = findCompute(cluster, server?.host);
+  const source = findCompute(cluster.config, server?.host);
   const checks: Check[] = [instanceCheck(serverAnswer, instanceRef)];
   if (!target) {
     checks.push(fail('target host', `${targetName} is not a compute node in ferry.yml`, `Pick one of: ${cluster.config.nodes.computes.map((n) => n.name).join(', ')}`));

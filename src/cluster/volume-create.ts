@@ -5,9 +5,10 @@
  * own answer.
  */
 import type { Cluster } from './cluster.js';
+import { findCompute } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { report, type Report } from '../report.js';
-import { brickName, computeByHost, GlusterAdmin, glusterArgv, type BrickSpec } from './gluster-admin.js';
+import { brickName, GlusterAdmin, glusterArgv, type BrickSpec } from './gluster-admin.js';
 import { choosePoolNode } from './gluster-pool.js';
 import { why } from './storage-health.js';
 import { dirExists, fail, pass, unconnected, type VolumeCheck } from './volume-checks.js';
@@ -32,14 +33,14 @@ export interface VolumeCreateCheck {
 export async function checkVolumeCreate(cluster: Cluster, req: { volume: string; replica: number; bricks: { host: string; path: string }[]; force: boolean }): Promise<VolumeCreateCheck> {
   const { config } = cluster;
   const checks: VolumeCheck[] = [];
-  const unknown = req.bricks.filter((b) => !computeByHost(config, b.host)).map((b) => b.host);
+  const unknown = req.bricks.filter((b) => !findCompute(config, b.host)).map((b) => b.host);
   if (unknown.length) {
     checks.push(fail('brick hosts in ferry.yml', `${[...new Set(unknown)].join(', ')} not among the compute nodes (${config.nodes.computes.map((n) => n.name).join(', ')})`));
     return { checks, payload: null };
   }
   // Bricks name the host as gluster knows it (its fqdn, the name the peers were probed by).
   const bricks: BrickSpec[] = req.bricks.map((b) => {
-    const n = computeByHost(config, b.host)!;
+    const n = findCompute(config, b.host)!;
     return { node: n.name, fqdn: n.fqdn, path: b.path };
   });
   checks.push(pass('brick hosts in ferry.yml', bricks.map((b) => b.node).join(', ')));

@@ -17,7 +17,7 @@ import { acquireJobLock, releaseLock } from './locks.js';
 import { bootstrapSteps, planTable, type BootstrapSpec, type StepInfo } from '../cluster/bootstrap.js';
 import { runStep, StepFailed } from '../cluster/bootstrap-steps.js';
 import { collectStorageHealth, isTransportError, why } from '../cluster/storage-health.js';
-import { computeByHost } from '../cluster/gluster-admin.js';
+import { findCompute } from '../config.js';
 import { assertVolumeName } from '../cluster/gluster.js';
 import { report, type Report } from '../report.js';
 
@@ -72,7 +72,7 @@ async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<Approv
   const { spec, steps } = request.payload;
   const title = `Bootstrap of ${spec.volume}`;
   assertVolumeName(spec.volume);
-  const stale = spec.nodes.find((n) => computeByHost(cluster.config, n.name)?.fqdn !== n.fqdn);
+  const stale = spec.nodes.find((n) => findCompute(cluster.config, n.name)?.fqdn !== n.fqdn);
   if (stale || JSON.stringify(bootstrapSteps(spec)) !== JSON.stringify(steps)) {
     return report({ title: `${title} not started`, verdict: 'FAIL', reasons: ['ferry.yml or ferry changed since this plan was shown, so it is not the plan that was approved; nothing was run. Ask again: /gluster bootstrap'] });
   }

@@ -7,7 +7,7 @@
  * it was, and a child is never added twice (BullMQ ignores an existing job id).
  */
 import { DelayedError, type Job } from 'bullmq';
-import type { Audit } from '../audit.js';
+import { outcomeOf, type Audit } from '../audit.js';
 import type { MessageRef } from '../command.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { EvacuationPlan, PlannedMove } from '../cluster/evacuation-plan.js';
@@ -197,7 +197,7 @@ export async function processEvacuation(job: Job<EvacuationJobData>, deps: Evacu
   const summary = summaryReport(state, d, still);
   await show(summary);
   if ((await deps.jobs.redis.set(auditedKey(d.evacId), '1', 'EX', KEEP_SECONDS, 'NX')) === 'OK') {
-    const outcome = state.cancel ? 'cancelled' : summary.verdict === 'FAIL' ? 'fail' : summary.verdict === 'WARN' ? 'warn' : 'ok';
+    const outcome = state.cancel ? 'cancelled' : outcomeOf(summary.verdict);
     await deps.audit.record({ user: d.requestedBy, channel: d.channel, command: 'evacuate', line: d.line, outcome, detail: `${d.evacId}: ${summary.reasons[0]}` });
   }
   await releaseLock(deps.jobs.redis, lockKey('host', host), String(job.id));

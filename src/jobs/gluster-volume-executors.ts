@@ -9,6 +9,7 @@ import { runVolumeCreate, type VolumeCreatePayload } from '../cluster/volume-cre
 import { runVolumeStop, type VolumeStopPayload } from '../cluster/volume-stop.js';
 import { isTransportError, why } from '../cluster/storage-health.js';
 import { report, type Report } from '../report.js';
+import { outcomeOf } from '../audit.js';
 
 async function runApproved(request: ApprovalRequest, approvedBy: string, ctx: ApprovalContext, run: () => Promise<Report>): Promise<Report> {
   let r: Report;
@@ -20,7 +21,7 @@ async function runApproved(request: ApprovalRequest, approvedBy: string, ctx: Ap
   }
   const done = { ...r, notes: [...r.notes, `Asked by <@${request.requestedBy}>, approved by <@${approvedBy}>.`] };
   await ctx.notifier.update(request.message, done);
-  const outcome = r.verdict === 'FAIL' ? 'fail' : r.verdict === 'WARN' ? 'warn' : 'ok';
+  const outcome = outcomeOf(r.verdict);
   await ctx.audit.record({ user: request.requestedBy, channel: request.channel, command: request.kind, line: request.line, outcome, detail: `approved by ${approvedBy}: ${r.reasons[0] ?? r.title}` });
   return done;
 }
