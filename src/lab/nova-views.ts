@@ -31,10 +31,9 @@ export function reservationId(inst: Instance): string {
   return `r-${String(inst.seq + 1).padStart(8, '0')}`;
 }
 
-/** The server as `nova show` prints it (compute API 2.96). */
-export function serverShowDict(state: LabState, inst: Instance): Record<string, unknown> {
-  const f = inst.flavor;
-  const props: Record<string, unknown> = {
+/** The OS-EXT-* / OS-SRV-USG attributes, the same in `nova show` and `openstack server show`. */
+export function extendedAttributes(state: LabState, inst: Instance): Record<string, unknown> {
+  return {
     'OS-DCF:diskConfig': 'MANUAL',
     'OS-EXT-AZ:availability_zone': 'nova',
     'OS-EXT-SRV-ATTR:host': inst.host,
@@ -51,6 +50,14 @@ export function serverShowDict(state: LabState, inst: Instance): Record<string, 
     'OS-EXT-STS:vm_state': inst.vmState,
     'OS-SRV-USG:launched_at': isoMicro(inst.launchedAt),
     'OS-SRV-USG:terminated_at': null,
+  };
+}
+
+/** The server as `nova show` prints it (compute API 2.96). */
+export function serverShowDict(state: LabState, inst: Instance): Record<string, unknown> {
+  const f = inst.flavor;
+  const props: Record<string, unknown> = {
+    ...extendedAttributes(state, inst),
     accessIPv4: '',
     accessIPv6: '',
     'admin network': inst.ip,

@@ -6,7 +6,7 @@
 import { parseArgs, type ParsedArgs } from './cli-args.js';
 import { failure, result, type CommandContext, type LabCommand } from './exec-result.js';
 import { advanceNova, findServer, hostStatus, startLiveMigration } from './nova-ops.js';
-import { hypervisorId, instanceName, reservationId } from './nova-views.js';
+import { extendedAttributes, hypervisorId } from './nova-views.js';
 import { isoMicro, isoZ, prettyTable, pyDumps, pyJson } from './py-format.js';
 import { hostId, nodeOf, type Instance, type LabState } from './state.js';
 
@@ -127,23 +127,8 @@ function sortedKeys(row: Row): Row {
 function serverJson(state: LabState, inst: Instance): Row {
   const f = inst.flavor;
   const row: Row = {
-    'OS-DCF:diskConfig': 'MANUAL',
-    'OS-EXT-AZ:availability_zone': 'nova',
-    'OS-EXT-SRV-ATTR:host': inst.host,
-    'OS-EXT-SRV-ATTR:hostname': inst.name,
-    'OS-EXT-SRV-ATTR:hypervisor_hostname': nodeOf(state, inst.host).fqdn,
-    'OS-EXT-SRV-ATTR:instance_name': instanceName(inst),
-    'OS-EXT-SRV-ATTR:kernel_id': '',
-    'OS-EXT-SRV-ATTR:launch_index': 0,
-    'OS-EXT-SRV-ATTR:ramdisk_id': '',
-    'OS-EXT-SRV-ATTR:reservation_id': reservationId(inst),
-    'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
+    ...extendedAttributes(state, inst),
     'OS-EXT-SRV-ATTR:user_data': null,
-    'OS-EXT-STS:power_state': inst.powerState,
-    'OS-EXT-STS:task_state': inst.taskState,
-    'OS-EXT-STS:vm_state': inst.vmState,
-    'OS-SRV-USG:launched_at': isoMicro(inst.launchedAt),
-    'OS-SRV-USG:terminated_at': null,
     accessIPv4: '',
     accessIPv6: '',
     addresses: { admin: [inst.ip] },
