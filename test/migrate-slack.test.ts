@@ -10,6 +10,15 @@ afterEach(async () => {
 const liveMigrations = (h: Harness, instanceId?: string) =>
   h.lab.calls().filter((c) => c.argv[0] === 'nova' && c.argv.includes('live-migration') && (!instanceId || c.argv.includes(instanceId)));
 
+/** Waits until the lab has received a live-migration (the moment to kill or stop ferry). */
+async function untilIssued(h: Harness): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (liveMigrations(h).length === 0) {
+    if (Date.now() > deadline) throw new Error('no live-migration issued');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('/migrate from Slack', () => {
   test('cirros1 ends ACTIVE on compute02, in one message updated in place that ends in the before/after table', async () => {
     h = await startHarness({ migrateSeconds: 3 });
@@ -28,11 +37,7 @@ describe('/migrate from Slack', () => {
   test('kill -9 of ferry mid-migration: started again, the job finishes with one live-migration', async () => {
     h = await startHarness({ child: true, migrateSeconds: 6 });
     await h.slash('/migrate cirros1 compute02');
-    const deadline = Date.now() + 30_000;
-    while (liveMigrations(h).length === 0) {
-      if (Date.now() > deadline) throw new Error('no live-migration issued');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilIssued(h);
     await h.kill();
     await h.startFerry();
     const done = await h.waitForMessage((m) => /Migrated cirros1 to compute02/.test(m.text), 60_000);
@@ -45,11 +50,7 @@ describe('/migrate and a ferry restart', () => {
   test('SIGTERM mid-migration stops ferry at once; the next ferry finishes the watch with one live-migration', async () => {
     h = await startHarness({ child: true, migrateSeconds: 8 });
     await h.slash('/migrate cirros1 compute02');
-    const deadline = Date.now() + 30_000;
-    while (liveMigrations(h).length === 0) {
-      if (Date.now() > deadline) throw new Error('no live-migration issued');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilIssued(h);
     const stopping = performance.now();
     await h.stopFerry();
     expect(performance.now() - stopping).toBeLessThan(6000);
