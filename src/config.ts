@@ -17,9 +17,12 @@ export const HostName = z.string().refine((s) => hostRe.test(s) || ipv4Re.test(s
   error: (iss) => `expected a host name, got ${JSON.stringify(iss.input)}`,
 });
 
-/** A node name as ferry and nova know it (`compute01`): a single DNS label. */
-export const NodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, {
-  error: (iss) => `expected a node name (letters, digits, '-'), got ${JSON.stringify(iss.input)}`,
+/**
+ * A node name as ferry and nova know it: nova's service host name, `compute01`, or
+ * a fully qualified one (`compute01.example.org`) where nova registers hosts so.
+ */
+export const NodeName = z.string().refine((s) => hostRe.test(s), {
+  error: (iss) => `expected a node name (nova's host name: letters, digits, '-', '.'), got ${JSON.stringify(iss.input)}`,
 });
 
 /** Letters, digits, '-' and '_': what gluster accepts as a volume name, and nothing a shell would read. */

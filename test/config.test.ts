@@ -58,3 +58,11 @@ describe('ferry.yml', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000' }, minimal).redis.url).toBe('redis://127.0.0.1:7000');
   });
 });
+
+describe('node names', () => {
+  test("a node named as nova registers it, short or fully qualified, and nothing a shell would read", () => {
+    const withName = (name: string) => minimal.replace('name: compute01', `name: ${JSON.stringify(name)}`);
+    expect(loadConfig({}, withName('compute01.example.org')).nodes.computes[0]!.name).toBe('compute01.example.org');
+    expect(problems(withName('compute01;reboot'))[0]).toMatch(/^nodes\.computes\[0\]\.name: expected a node name/);
+  });
+});
