@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedis } from '../../src/lab/redis-server.js';
 import { startSlackFake } from '../support/slack-fake.js';
 import { postSigned, slashBody } from '../support/slack-requests.js';
+import { ferryHttpEnv } from '../support/harness.js';
 import { heading, ms, note, percentile, pooled, ratio, sleep, spawnTsx, startLabProcess, table, type Bench } from './support.js';
 
 const REQUESTS = 200;
@@ -49,17 +50,7 @@ export const ackLatency: Bench = {
       const bareFig = await burst(`http://127.0.0.1:${barePort}/slack/events`, send);
       await bare.stop();
 
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        FERRY_CONFIG: lab.configPath,
-        SLACK_BOT_TOKEN: slack.token,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: slack.url,
-        REDIS_URL: redis.url,
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-      };
-      delete env.SLACK_APP_TOKEN;
+      const env = ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET });
       ferry = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], env);
       const port = Number((await ferry.waitFor(/ferry serving on port (\d+)/, 60_000))[1]);
       const postsBefore = () => slack.calls('chat.postMessage').length;

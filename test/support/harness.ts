@@ -28,6 +28,25 @@ export const CHANNEL = 'C0OPS';
 export const SECRET = 'test-signing-secret';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+/**
+ * The environment of a ferry in HTTP mode against a lab, a Redis and the Slack
+ * fake: signed requests on a free port, Web API calls to the fake, no app token.
+ */
+export function ferryHttpEnv(o: { configPath: string; slack: Pick<SlackFake, 'token' | 'url'>; redisUrl: string; secret: string }): Record<string, string> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    FERRY_CONFIG: o.configPath,
+    SLACK_BOT_TOKEN: o.slack.token,
+    SLACK_SIGNING_SECRET: o.secret,
+    SLACK_API_URL: o.slack.url,
+    REDIS_URL: o.redisUrl,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
+  delete env.SLACK_APP_TOKEN;
+  return env;
+}
+
 export interface HarnessOptions {
   computes?: number;
   instances?: number;
@@ -97,18 +116,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   ]);
   if (opts.roles) await setRoles(lab.configPath, opts.roles);
   if (opts.policy) await setPolicy(lab.configPath, opts.policy);
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    FERRY_CONFIG: lab.configPath,
-    SLACK_BOT_TOKEN: slack.token,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.url,
-    REDIS_URL: redis.url,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    ...opts.env,
-  };
-  delete env.SLACK_APP_TOKEN;
+  const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
   const config = loadConfigFile(env);
   let port = 0;
   let inProcess: { rt: Runtime; app: SlackApp; workers: Workers } | undefined;
