@@ -1,13 +1,8 @@
 /**
- * Where the captured CLI output lives: the steering repo's shared/fixtures when
- * it sits beside this checkout (the source of truth), otherwise the copy in
- * test/fixtures (for a clone on its own, as CI has). Refresh the copy with
- * `cp -r ../shared/fixtures/. test/fixtures/` when shared/ changes; never edit it.
+ * Where the captured CLI output lives: test/fixtures, a copy of the steering repo's
+ * shared/fixtures (the source of truth). Refresh it with `bash .ci/refresh-fixtures`
+ * when shared/ changes; never edit the copy by hand.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const shared = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
-const copy = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-export const FIXTURES = process.env.FERRY_FIXTURES ?? (existsSync(`${shared}INDEX.md`) ? shared : copy);
+export const FIXTURES = process.env.FERRY_FIXTURES ?? fileURLToPath(new URL('../fixtures/', import.meta.url));
