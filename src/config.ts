@@ -5,9 +5,12 @@
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { parseDocument, type YAMLError } from 'yaml';
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { sshFileProblems } from './config-files.js';
 
 const hostRe = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const ipv4Re = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -30,7 +33,7 @@ export const VOLUME_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const Port = z.number().int().min(1).max(65535);
 
-const Node = z.object({
+const Node = z.strictObject({
   name: NodeName,
   host: HostName,
   port: Port.default(22),
@@ -39,7 +42,7 @@ const Node = z.object({
   fqdn: HostName.optional(),
 });
 
-const RoleMembers = z.object({
+const RoleMembers = z.strictObject({
   users: z.array(z.string()).default([]),
   groups: z.array(z.string()).default([]),
 });
@@ -49,13 +52,13 @@ export type Role = (typeof Roles)[number];
 
 const VersionText = z.string().regex(/^\d+(\.\d+){0,2}$/, { error: (i) => `expected a version like 3.3, got ${JSON.stringify(i.input)}` });
 
-export const FileSchema = z.object({
-  nodes: z.object({
+export const FileSchema = z.strictObject({
+  nodes: z.strictObject({
     control: Node,
     computes: z.array(Node).min(1, { error: 'expected at least one compute node' }),
   }),
   ssh: z
-    .object({
+    .strictObject({
       key: z.string().min(1),
       knownHosts: z.string().min(1),
       connectTimeoutMs: z.number().int().positive().default(5000),
@@ -65,10 +68,10 @@ export const FileSchema = z.object({
       keepaliveMs: z.number().int().min(0).default(15000),
       idleCloseMs: z.number().int().min(0).default(300000),
       maxOutputBytes: z.number().int().positive().default(4 * 1024 * 1024),
-      jumpHost: z.object({ host: HostName, port: Port.default(22), user: z.string().min(1) }).optional(),
+      jumpHost: z.strictObject({ host: HostName, port: Port.default(22), user: z.string().min(1) }).optional(),
     }),
   gluster: z
-    .object({
+    .strictObject({
       volume: z.string().regex(VOLUME_NAME).default('vm-instances'),
       mountPoint: z.string().startsWith('/').default('/var/lib/nova/instances'),
       brickPath: z.string().startsWith('/').default('/gluster/instances'),
@@ -76,13 +79,13 @@ export const FileSchema = z.object({
     })
     .prefault({}),
   openstack: z
-    .object({
+    .strictObject({
       cli: z.enum(['nova', 'openstack']).default('nova'),
       openrc: z.string().startsWith('/').optional(),
     })
     .prefault({}),
   roles: z
-    .object({
+    .strictObject({
       viewer: RoleMembers.prefault({}),
       operator: RoleMembers.prefault({}),
       approver: RoleMembers.prefault({}),
@@ -92,11 +95,11 @@ export const FileSchema = z.object({
   /** Channel ids where ferry answers; empty means every channel. */
   channels: z.array(z.string()).default([]),
   policy: z
-    .object({
+    .strictObject({
       approval: z.array(z.string()).default(['evacuate', 'gluster volume create', 'gluster volume stop', 'gluster bootstrap']),
       approvalTtlSeconds: z.number().int().positive().default(900),
       migration: z
-        .object({
+        .strictObject({
           pollIntervalMs: z.number().int().positive().default(2000),
           timeoutSeconds: z.number().int().positive().default(1800),
           concurrency: z.number().int().min(1).default(2),
@@ -105,7 +108,7 @@ export const FileSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
-  redis: z.object({ url: z.string().default('redis://127.0.0.1:6379') }).prefault({}),
+  redis: z.strictObject({ url: z.string().optional() }).prefault({}),
 });
 
 const EnvSchema = z.object({
@@ -123,9 +126,14 @@ export type FileConfig = z.infer<typeof FileSchema>;
 export type NodeConfig = z.infer<typeof Node> & { fqdn: string };
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Where Redis is when neither REDIS_URL nor ferry.yml says. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 /** The whole validated configuration. Paths are absolute; `redis.url` already has REDIS_URL applied. */
-export type Config = Omit<FileConfig, 'nodes'> & {
+export type Config = Omit<FileConfig, 'nodes' | 'redis'> & {
   nodes: { control: NodeConfig; computes: NodeConfig[] };
+  /** `configured`: REDIS_URL or ferry.yml names a Redis (else `url` is the default). */
+  redis: { url: string; configured: boolean };
   env: Env;
   /** The directory of ferry.yml (relative paths in it are resolved against it). */
   baseDir: string;
@@ -133,16 +141,14 @@ export type Config = Omit<FileConfig, 'nodes'> & {
 
 /**
  * Validates ferry.yml text and the environment. Throws ConfigError with one
- * line per problem, each naming the key.
+ * line per problem, each naming the key (or, for YAML syntax, `fileName:line:column`).
  */
-export function loadConfig(env: Record<string, string | undefined>, fileText: string, baseDir = process.cwd()): Config {
+export function loadConfig(env: Record<string, string | undefined>, fileText: string, baseDir = process.cwd(), fileName = 'ferry.yml'): Config {
   const doc = parseDocument(fileText);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `ferry.yml: ${e.message.split('\n')[0]}`));
-  }
+  if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => yamlProblem(fileName, e)));
   const problems: string[] = [];
   const file = FileSchema.safeParse(doc.toJS() ?? {});
-  if (!file.success) problems.push(...file.error.issues.map((i) => `${keyPath(i.path)}: ${i.message}`));
+  if (!file.success) problems.push(...file.error.issues.flatMap(fileProblem));
   const envParsed = EnvSchema.safeParse(env);
   if (!envParsed.success) problems.push(...envParsed.error.issues.map((i) => `env ${keyPath(i.path)}: ${i.message}`));
   if (!file.success || !envParsed.success) throw new ConfigError(problems);
@@ -158,22 +164,53 @@ export function loadConfig(env: Record<string, string | undefined>, fileText: st
     ...f,
     nodes: { control: withFqdn(f.nodes.control), computes: f.nodes.computes.map(withFqdn) },
     ssh: { ...f.ssh, key: abs(f.ssh.key), knownHosts: abs(f.ssh.knownHosts) },
-    redis: { url: envParsed.data.REDIS_URL ?? f.redis.url },
+    redis: { url: envParsed.data.REDIS_URL ?? f.redis.url ?? DEFAULT_REDIS_URL, configured: (envParsed.data.REDIS_URL ?? f.redis.url) !== undefined },
     env: envParsed.data,
     baseDir,
   };
 }
 
-/** Reads FERRY_CONFIG (default ./ferry.yml) and validates it with the environment. */
+/** ferry.yml's commented example, shipped beside package.json. */
+export const EXAMPLE_CONFIG = fileURLToPath(new URL('../ferry.example.yml', import.meta.url));
+
+/**
+ * Reads FERRY_CONFIG (default ./ferry.yml) and validates it with the environment
+ * and the files it names (ssh.key, ssh.knownHosts): every problem in one ConfigError.
+ */
 export function loadConfigFile(env: Record<string, string | undefined> = process.env, file?: string): Config {
-  const configPath = path.resolve(file ?? env.FERRY_CONFIG ?? 'ferry.yml');
+  const configPath = path.resolve(file || env.FERRY_CONFIG || 'ferry.yml');
   let text: string;
   try {
     text = readFileSync(configPath, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${configPath}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigMissingError(configPath);
+    throw new ConfigError([`${configPath}: cannot read (${code ?? String(err)})`]);
   }
-  return loadConfig(env, text, path.dirname(configPath));
+  const baseDir = path.dirname(configPath);
+  let config: Config | undefined;
+  const problems: string[] = [];
+  try {
+    config = loadConfig(env, text, baseDir, configPath);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  // The files are checked even when other keys are wrong, so one run lists everything.
+  const raw: unknown = config ? config.ssh : (parseDocument(text).toJS() as { ssh?: unknown } | null)?.ssh;
+  if (raw && typeof raw === 'object') problems.push(...sshFileProblems(raw, baseDir));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
+}
+
+/** There is no ferry.yml where ferry looked; the message says how to get one. */
+export class ConfigMissingError extends ConfigError {
+  constructor(readonly path: string) {
+    super([
+      `${path} does not exist. Copy ${EXAMPLE_CONFIG} there and edit it, or point FERRY_CONFIG (or --config) at your ferry.yml;`,
+      'to try ferry on a simulated cluster, `ferry lab start --dir DIR` writes DIR/ferry.yml.',
+    ]);
+  }
 }
 
 /** A compute node of ferry.yml by its name (nova's host name) or its fqdn (gluster's). */
@@ -184,6 +221,37 @@ export function findCompute(config: Pick<Config, 'nodes'>, name: string | null |
 /** Every node of the config by name. */
 export function allNodes(config: Config): NodeConfig[] {
   return [config.nodes.control, ...config.nodes.computes];
+}
+
+/** `FILE:3:1: message`: yaml's message without its trailing position and code frame. */
+function yamlProblem(fileName: string, e: YAMLError): string {
+  const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+  const at = e.linePos?.[0];
+  return `${fileName}${at ? `:${at.line}:${at.col}` : ''}: ${message}`;
+}
+
+/** One line per zod issue; an unknown key names the closest valid one. */
+function fileProblem(issue: z.core.$ZodIssue): string[] {
+  if (issue.code !== 'unrecognized_keys') return [`${keyPath(issue.path)}: ${issue.message}`];
+  const valid = keysAt(FileSchema, issue.path);
+  return issue.keys.map((key) => {
+    const near = valid.length ? closest(key, valid) : undefined;
+    const hint = near !== undefined && distance(key, near) <= Math.max(2, Math.floor(near.length / 3)) ? `; did you mean ${near}?` : ` (valid here: ${valid.join(', ')})`;
+    return `${keyPath([...issue.path, key])}: unknown key${hint}`;
+  });
+}
+
+/** The keys an object schema accepts at `p` (through defaults, optionals and arrays). */
+function keysAt(schema: z.ZodType, p: readonly PropertyKey[]): string[] {
+  type Def = { innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> };
+  const def = (s: z.ZodType): Def => s._zod.def as Def;
+  let s: z.ZodType | undefined = schema;
+  for (const part of [...p, undefined]) {
+    while (s && def(s).innerType) s = def(s).innerType;
+    if (!s || part === undefined) break;
+    s = typeof part === 'number' ? def(s).element : def(s).shape?.[String(part)];
+  }
+  return s ? Object.keys(def(s).shape ?? {}) : [];
 }
 
 /** `nodes.computes[1].host` from zod's path. */

@@ -49,13 +49,31 @@ describe('ferry.yml', () => {
     expect(lines.join('\n')).toMatch(/^env PORT: /m);
   });
 
-  test('YAML syntax errors and duplicate node names are reported', () => {
-    expect(problems('nodes: [')[0]).toMatch(/^ferry\.yml: /);
+  test('a YAML syntax error names the file, line and column, with no dangling colon', () => {
+    expect(problems('nodes: [')).toEqual(['ferry.yml:1:9: Flow sequence in block collection must be sufficiently indented and end with a ]']);
+  });
+
+  test('an unknown key is an error that names the closest valid key', () => {
+    const text = minimal.replace('knownHosts: known_hosts }', 'knownHosts: known_hosts, comandTimeoutMs: 9000 }') + 'rolez:\n  admin: { users: [U1] }\nopenstack: { cli: nova, flavour: x }\n';
+    expect(problems(text)).toEqual([
+      'ssh.comandTimeoutMs: unknown key; did you mean commandTimeoutMs?',
+      'openstack.flavour: unknown key (valid here: cli, openrc)',
+      'rolez: unknown key; did you mean roles?',
+    ]);
+  });
+
+  test('duplicate node names are reported', () => {
     expect(problems(minimal.replace('name: control', 'name: compute01'))).toEqual(['nodes: node name "compute01" is used twice']);
   });
 
   test('REDIS_URL overrides the file', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000' }, minimal).redis.url).toBe('redis://127.0.0.1:7000');
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000' }, `${minimal}redis: { url: 'redis://127.0.0.1:7001' }\n`).redis).toEqual({ url: 'redis://127.0.0.1:7000', configured: true });
+  });
+
+  test('redis.url in the file counts as configured; with neither it is the default, not configured', () => {
+    expect(loadConfig({}, `${minimal}redis: { url: 'redis://127.0.0.1:7001' }\n`).redis).toEqual({ url: 'redis://127.0.0.1:7001', configured: true });
+    expect(loadConfig({}, minimal).redis).toEqual({ url: 'redis://127.0.0.1:6379', configured: false });
   });
 });
 
