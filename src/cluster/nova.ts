@@ -3,9 +3,9 @@
  * CLI (tables) or, when config.openstack.cli is `openstack`, the openstack CLI
  * with `-f json`. Every argument is validated before it becomes an argv element.
  */
-import type { Config } from '../config.js';
+import type { Config, NodeConfig } from '../config.js';
 import { HostName } from '../config.js';
-import { AmbiguousError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
+import { AmbiguousError, ConfigError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
 import type { Ssh } from '../ssh/types.js';
 import {
   parseComputeServiceListJson, parseHypervisorListJson, parseHypervisorShowJson, parseMigrationListJson,
@@ -208,6 +208,10 @@ export class NovaOps {
     const source = this.config.openstack.openrc;
     const r = await this.ssh.exec(control, argv, source === undefined ? {} : { source });
     if (r.exitCode === 0) return r.stdout;
+    if (source !== undefined) {
+      const bad = openrcError(r.stderr, source, this.config.nodes.control);
+      if (bad) throw bad;
+    }
     const err = novaCliError(r.stderr, r.exitCode);
     if (err instanceof AmbiguousError && ref !== undefined) throw await this.ambiguous(ref);
     throw err ?? new RemoteCommandError(control, argv, r.exitCode, stripNovaNoise(r.stderr) || r.stdout);
@@ -223,4 +227,20 @@ export class NovaOps {
     const ids = rows.filter((s) => s.name === name).map((s) => s.id);
     return new AmbiguousError(`${ids.length || 'several'} instances are named '${name}'${ids.length ? `: ${ids.join(', ')}` : ''}; use an ID`, ids);
   }
+}
+
+/** `openstack.openrc` could not be sourced on the control node; the message names the setting and the node. */
+export class OpenrcError extends ConfigError {}
+
+/**
+ * The shell's answer when `. OPENRC` failed — bash: `bash: [line 1: ]OPENRC: No
+ * such file or directory` — as an OpenrcError. nova and openstack never print
+ * the openrc's path, so a line naming it comes from the shell.
+ */
+function openrcError(stderr: string, openrc: string, node: NodeConfig): OpenrcError | undefined {
+  const line = stderr.split('\n').find((l) => l.includes(`${openrc}: `));
+  const where = `on ${node.name} (${node.fqdn !== node.name ? node.fqdn : node.host})`;
+  if (line?.endsWith('No such file or directory')) return new OpenrcError([`openstack.openrc ${openrc} does not exist ${where}`]);
+  if (line?.endsWith('Permission denied')) return new OpenrcError([`openstack.openrc ${openrc} is not readable by ${node.user} ${where}`]);
+  return undefined;
 }
