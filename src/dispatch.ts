@@ -12,7 +12,7 @@ import type { Logger } from './log.js';
 import { report, type Report } from './report.js';
 import { route } from './router.js';
 import { authorize } from './policy.js';
-import { ForbiddenError, UsageError } from './errors.js';
+import { ForbiddenError, isExpectedError, UsageError } from './errors.js';
 import { isRedisUnavailable } from './redis.js';
 
 export interface DispatchDeps {
@@ -85,7 +85,9 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       await audit(name, 'error', 'Redis unavailable');
       return { report: report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: ['Redis is unreachable, so ferry cannot keep track of work or locks: nothing was started'], notes: ['Try again once Redis answers; /gluster and /nova read commands work without it from `ferry run`.'] }), ephemeral: false, command: command?.name };
     }
-    log.error({ err }, 'command failed');
+    // A typed error is an answer the user already sees; only a bug needs its stack in the log.
+    if (isExpectedError(err)) log.info({ code: err.code, reason: err.message }, 'command failed');
+    else log.error({ err }, 'command failed');
     await audit(name, 'error', (err as Error).message);
     return { report: errorReport(name, err as Error), ephemeral: false, command: command?.name };
   }
@@ -103,7 +105,10 @@ function commandNameOf(line: string, commands: readonly CommandDefinition[]): st
 }
 
 function usageReport(err: UsageError): Report {
-  return report({ title: 'Usage', verdict: 'FAIL', reasons: [err.message], notes: err.usage ? [`usage: ${err.usage}`] : [] });
+  // Several usages (a command family) are listed one a line.
+  const usages = err.usage?.split('\n') ?? [];
+  const notes = usages.length > 1 ? ['usage:', ...usages.map((u) => `  ${u}`)] : usages.map((u) => `usage: ${u}`);
+  return report({ title: 'Usage', verdict: 'FAIL', reasons: [err.message], notes });
 }
 
 /** A failure of a command that was allowed to run: typed errors already say what happened. */

@@ -107,6 +107,14 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Whether an error is one of ferry's typed errors: an expected failure whose
+ * message already says what happened, so a log line needs no stack trace.
+ */
+export function isExpectedError(err: unknown): err is Error & { code: string } {
+  return [UsageError, ForbiddenError, RemoteCommandError, UnreachableError, HostKeyError, SshTimeoutError, NotFoundError, AmbiguousError, ClusterError, ConfigError].some((E) => err instanceof E);
+}
+
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }

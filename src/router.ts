@@ -47,8 +47,9 @@ export function route(line: string, commands: readonly CommandDefinition[]): Rou
   const command = findCommand(words, commands);
   if (!command) {
     const family = commands.filter((c) => c.name.split(' ')[0] === words[0]);
-    const hint = family.length ? `\n${family.map((c) => c.usage).join('\n')}` : ' — try /ferry help';
-    throw new UsageError(`unknown command /${words.slice(0, 2).join(' ')}${hint}`);
+    const asked = `unknown command /${words.slice(0, 2).join(' ')}`;
+    if (!family.length) throw new UsageError(`${asked} — try /ferry help`);
+    throw new UsageError(asked, family.map((c) => c.usage).join('\n'));
   }
   const rest = words.slice(command.name.split(' ').length);
   let values: Record<string, unknown>;
