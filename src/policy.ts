@@ -39,7 +39,7 @@ export function authorize(config: Config, command: CommandDefinition, role: Role
 }
 
 /** Whether ferry.yml (or the definition) says this command needs a second person. */
-export function needsApproval(config: Config, command: CommandDefinition): boolean {
+export function needsApproval(config: Pick<Config, 'policy'>, command: CommandDefinition): boolean {
   return command.approval === true || config.policy.approval.includes(command.name);
 }
 
@@ -48,6 +48,6 @@ export function needsApproval(config: Config, command: CommandDefinition): boole
  * (only definitions with `approval: true` ask a second person). Such a command is
  * refused rather than run unapproved.
  */
-export function approvalUnavailable(config: Config, command: CommandDefinition): boolean {
+export function approvalUnavailable(config: Pick<Config, 'policy'>, command: CommandDefinition): boolean {
   return command.approval !== true && config.policy.approval.includes(command.name);
 }

@@ -4,7 +4,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { loadConfigFile } from '../config.js';
 import { labCommand } from './lab.js';
 import { runCommand } from './run.js';
 
@@ -26,10 +25,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'lab':
         return await labCommand(rest);
       case 'config':
-        if (rest[0] !== 'check') break;
-        loadConfigFile(process.env, rest[1]);
-        console.log('config OK');
-        return 0;
+        return (await import('./config-check.js')).configCommand(rest);
       case 'serve':
         return await (await import('./serve.js')).serveCommand(rest);
       case 'worker':

@@ -10,10 +10,11 @@ const KEY_ORDER = ['title', 'verdict', 'reasons', 'columns', 'rows', 'tables', '
 /**
  * Pretty-printed JSON (two-space indent, no trailing newline) with a stable key
  * order, so the same report always gives the same bytes. `JSON.parse` of the
- * result deep-equals the report.
+ * result deep-equals the report. With `oneLine`, no indent and no newline at all
+ * (one JSON line per report, for `ferry run --json-lines`).
  */
-export function renderJson(report: Report): string {
-  return JSON.stringify(ordered(report), null, 2);
+export function renderJson(report: Report, opts: { oneLine?: boolean } = {}): string {
+  return JSON.stringify(ordered(report), null, opts.oneLine ? undefined : 2);
 }
 
 function ordered(value: unknown): unknown {

@@ -1,36 +1,76 @@
-/** `ferry run "<slash line>"`: the same router and policy as Slack, printed for a terminal. */
+/** `ferry run "<slash line>"`: the same router and policy as Slack, printed for a terminal or as JSON. */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfigFile } from '../config.js';
+import { ConfigMissingError, FileSchema, loadConfigFile, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
 import { dispatch } from '../dispatch.js';
 import { roleOf } from '../policy.js';
+import { route } from '../router.js';
+import type { Report } from '../report.js';
 import { commands } from '../../commands/index.js';
+import { helpReport } from '../../commands/ferry-help.js';
 import { renderTerminal } from './render-terminal.js';
 import { renderJson } from './render-json.js';
 import { waitForJob } from './wait-job.js';
+import { printConfigError } from './config-check.js';
 import { startWorkers } from '../jobs/workers.js';
 import { createNotifier } from '../jobs/notifier.js';
 
+const usage = 'usage: ferry run "<slash line>" [--as USER] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]';
+
+const options = {
+  as: { type: 'string' },
+  json: { type: 'boolean' },
+  'json-lines': { type: 'boolean' },
+  config: { type: 'string' },
+  redis: { type: 'boolean' },
+  'no-worker': { type: 'boolean' },
+} as const;
+
+/** How reports reach stdout: for a person, one JSON document, or one JSON line per report (progress included). */
+type Output = 'terminal' | 'json' | 'json-lines';
+
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { as: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, redis: { type: 'boolean' }, 'no-worker': { type: 'boolean' } },
-    allowPositionals: true,
-  });
-  const line = positionals.join(' ');
-  if (!line) {
-    console.error('usage: ferry run "<slash line>" [--as USER] [--json] [--config FILE] [--redis]');
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    console.error(`ferry run: ${(err as Error).message}\n${usage}`);
     return 2;
   }
-  const config = loadConfigFile(process.env, values.config);
+  const { values, positionals } = parsed;
+  const line = positionals.join(' ');
+  if (!line) {
+    console.error(usage);
+    return 2;
+  }
+  const output: Output = values['json-lines'] ? 'json-lines' : values.json ? 'json' : 'terminal';
+  const color = output === 'terminal' && (process.stdout.isTTY ?? false);
+  const print = (r: Report) => {
+    const out = output === 'terminal' ? renderTerminal(r, { color }) : renderJson(r, { oneLine: output === 'json-lines' });
+    process.stdout.write(`${out}\n`);
+  };
+
+  let config: Config;
+  try {
+    config = loadConfigFile(process.env, values.config);
+  } catch (err) {
+    // /ferry help needs no cluster: it is how a newcomer starts, before there is a ferry.yml.
+    if (err instanceof ConfigMissingError && isHelp(line)) {
+      const help = helpReport({ policy: FileSchema.shape.policy.parse(undefined) });
+      print({ ...help, notes: [...help.notes, ...err.problems] });
+      return 0;
+    }
+    if (printConfigError(err)) return 2;
+    throw err;
+  }
   // Logs go to stderr so that stdout holds only the report.
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
-  const rt = await createRuntime(config, log, { redis: values.redis ?? Boolean(process.env.REDIS_URL) });
+  // ferry.yml's redis.url counts as much as REDIS_URL (which overrides it) or --redis.
+  const rt = await createRuntime(config, log, { redis: values.redis ?? config.redis.configured });
   // A local user of the ferry host already holds the SSH key; without --as they act as admin.
-  const color = process.stdout.isTTY ?? false;
   const userId = values.as ?? `cli:${os.userInfo().username}`;
   try {
     const outcome = await dispatch(
@@ -51,18 +91,27 @@ export async function runCommand(argv: string[]): Promise<number> {
       const served = (await jobs.queue(outcome.report.job.queue).getWorkers()).length > 0;
       const workers = values['no-worker'] || served ? undefined : startWorkers({ ...rt, jobs }, createNotifier(config, log));
       try {
-        process.stdout.write(renderTerminal(outcome.report, { color }) + '\n');
+        // With --json stdout holds the final report only; progress goes to stderr.
+        if (output !== 'json') print(outcome.report);
         outcome.report = await waitForJob(jobs, outcome.report.job.queue, outcome.report.job.id, (r) => {
-          if (!values.json) process.stdout.write(`… ${r.reasons[0] ?? r.title}\n`);
+          if (output === 'json-lines') print(r);
+          else (output === 'json' ? process.stderr : process.stdout).write(`… ${r.reasons[0] ?? r.title}\n`);
         });
       } finally {
         await workers?.close();
       }
     }
-    const out = values.json ? renderJson(outcome.report) : renderTerminal(outcome.report, { color });
-    process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    print(outcome.report);
     return outcome.report.verdict === 'FAIL' ? 1 : 0;
   } finally {
     await rt.close();
+  }
+}
+
+function isHelp(line: string): boolean {
+  try {
+    return route(line, commands).command.name === 'ferry help';
+  } catch {
+    return false;
   }
 }
