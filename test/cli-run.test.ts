@@ -43,6 +43,15 @@ describe('ferry run', () => {
     expect(b.stdout).toMatch(/^No evacuation 3fa2b1c9\n/);
   });
 
+  test("a Redis in ferry.yml that does not answer leaves read commands working, and says so", async () => {
+    const deadPort = await freePort();
+    const file = await variant('redis-down.yml', (t) => `${t}redis:\n  url: redis://127.0.0.1:${deadPort}\n`);
+    const { code, stdout, stderr } = await ferry(['run', '/gluster status', '--config', file], { env: clean });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Storage: volume vm-instances\nVerdict: OK\n/);
+    expect(stderr).toMatch(new RegExp(`^ferry: Redis at redis://127\\.0\\.0\\.1:${deadPort} does not answer .*; going on without it \\(read commands only\\)\n$`));
+  });
+
   test('--json prints only the final report of a job as JSON; progress goes to stderr', async () => {
     const { code, stdout, stderr } = await ferry(['run', '/migrate cirros1 compute02', '--json', '--config', lab.configPath], { env: { ...clean, REDIS_URL: redis.url } });
     expect(code).toBe(0);

@@ -3,8 +3,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigMissingError, FileSchema, loadConfigFile, type Config } from '../config.js';
-import { createLogger } from '../log.js';
-import { createRuntime } from '../runtime.js';
+import { createLogger, type Logger } from '../log.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { dispatch } from '../dispatch.js';
 import { roleOf } from '../policy.js';
 import { route } from '../router.js';
@@ -68,8 +68,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   // Logs go to stderr so that stdout holds only the report.
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
-  // ferry.yml's redis.url counts as much as REDIS_URL (which overrides it) or --redis.
-  const rt = await createRuntime(config, log, { redis: values.redis ?? config.redis.configured });
+  const rt = await runtimeFor(config, log, values.redis);
+  if (!rt) return 1;
   // A local user of the ferry host already holds the SSH key; without --as they act as admin.
   const userId = values.as ?? `cli:${os.userInfo().username}`;
   try {
@@ -105,6 +105,27 @@ export async function runCommand(argv: string[]): Promise<number> {
     return outcome.report.verdict === 'FAIL' ? 1 : 0;
   } finally {
     await rt.close();
+  }
+}
+
+/**
+ * The runtime, with Redis when ferry.yml's redis.url, REDIS_URL (which overrides
+ * it) or --redis names one. A Redis that does not answer stops the run only when
+ * --redis asked for it; otherwise read commands go on without it, and say so.
+ */
+async function runtimeFor(config: Config, log: Logger, demanded: boolean | undefined): Promise<Runtime | undefined> {
+  const wanted = demanded ?? config.redis.configured;
+  try {
+    return await createRuntime(config, log, { redis: wanted });
+  } catch (err) {
+    if (!wanted) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    if (demanded) {
+      console.error(`ferry: ${why}`);
+      return undefined;
+    }
+    console.error(`ferry: ${why.replace(/; nothing was started$/, '')}; going on without it (read commands only)`);
+    return await createRuntime(config, log, { redis: false });
   }
 }
 
