@@ -32,11 +32,13 @@ async function variant(name: string, edit: (text: string) => string): Promise<st
 const clean = { FERRY_CONFIG: undefined, REDIS_URL: undefined };
 
 describe('ferry run', () => {
-  test("uses ferry.yml's redis.url, and REDIS_URL overrides it", async () => {
+  test("uses ferry.yml's redis.url", async () => {
     const fromFile = await variant('redis.yml', (t) => `${t}redis:\n  url: ${redis.url}\n`);
-    const a = await ferry(['run', '/evacuate status 3fa2b1c9', '--config', fromFile], { env: clean });
-    expect(a.stdout).toMatch(/^No evacuation 3fa2b1c9\n/);
+    const { stdout } = await ferry(['run', '/evacuate status 3fa2b1c9', '--config', fromFile], { env: clean });
+    expect(stdout).toMatch(/^No evacuation 3fa2b1c9\n/);
+  });
 
+  test("REDIS_URL overrides ferry.yml's redis.url", async () => {
     const deadPort = await freePort();
     const deadInFile = await variant('redis-dead.yml', (t) => `${t}redis:\n  url: redis://127.0.0.1:${deadPort}\n`);
     const b = await ferry(['run', '/evacuate status 3fa2b1c9', '--config', deadInFile], { env: { ...clean, REDIS_URL: redis.url } });
@@ -94,18 +96,26 @@ describe('ferry run', () => {
     expect(stderr).toBe('ferry: invalid configuration:\n  ssh.key: /nonexistent/id_ed25519 does not exist\n');
   });
 
-  test('/ferry help works with no ferry.yml; any other command says how to get one', async () => {
+  test('/ferry help works with no ferry.yml', async () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'ferry-no-config-'));
     try {
-      const help = await ferry(['run', '/ferry help'], { env: clean, cwd: empty });
-      expect(help.code).toBe(0);
-      expect(help.stdout).toMatch(/^ferry commands\n/);
-      expect(help.stdout).toMatch(/^\/migrate <instance> <target-host>/m);
-      const status = await ferry(['run', '/gluster status'], { env: clean, cwd: empty });
-      expect(status.code).toBe(2);
-      expect(status.stderr).toContain(`${path.join(empty, 'ferry.yml')} does not exist. Copy `);
-      expect(status.stderr).toMatch(/ferry\.example\.yml there and edit it/);
-      expect(status.stderr).toContain('ferry lab start --dir DIR');
+      const { code, stdout } = await ferry(['run', '/ferry help'], { env: clean, cwd: empty });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^ferry commands\n/);
+      expect(stdout).toMatch(/^\/migrate <instance> <target-host>/m);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('with no ferry.yml, a command says how to get one', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'ferry-no-config-'));
+    try {
+      const { code, stderr } = await ferry(['run', '/gluster status'], { env: clean, cwd: empty });
+      expect(code).toBe(2);
+      expect(stderr).toContain(`${path.join(empty, 'ferry.yml')} does not exist. Copy `);
+      expect(stderr).toMatch(/ferry\.example\.yml there and edit it/);
+      expect(stderr).toContain('ferry lab start --dir DIR');
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
