@@ -14,6 +14,7 @@
 # (10.66.77.11..13). No default route in any node, no NAT; forwarding is not touched. ferry
 # reaches each sshd at its node address; glusterd talks to its peers over the bridge.
 set -euo pipefail
+if [ -n "${BED_TRACE:-}" ]; then PS4='+ ${EPOCHREALTIME} '; set -x; fi
 
 BED=/var/tmp/ferry-real-gluster
 NET=10.66.77
@@ -124,9 +125,11 @@ up() {
     node_net "$n"
     touch "$BED/ns/$n.mnt" "$BED/ns/$n.uts"
     nsenter --net="/run/netns/frg-$n" unshare --mount="$BED/ns/$n.mnt" --uts="$BED/ns/$n.uts" --propagation private "$SELF" node-init "$n"
-    nsrun "$n" glusterd -p /run/glusterd.pid
     nsrun "$n" /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
   done
+  # glusterd spends ~10 s in its start-up (geo-replication set-up) before it daemonizes: start all at once.
+  for n in "${NODES[@]}"; do nsrun "$n" glusterd -p /run/glusterd.pid & done
+  wait
   for n in "${NODES[@]}"; do waitfor 20 "glusterd on $n" nsrun "$n" gluster pool list; done
   nsrun compute01 gluster peer probe compute02.stack >/dev/null
   nsrun compute01 gluster peer probe compute03.stack >/dev/null
