@@ -156,7 +156,8 @@ ferry_yml() {
     echo "  control: { name: control, host: $(addr compute01), port: 22, user: root }"
     echo "  computes:"
     for n in "${NODES[@]}"; do echo "    - { name: $n, host: $(addr "$n"), port: 22, user: root, fqdn: $n.stack }"; done
-    echo "ssh: { key: ./client_key, knownHosts: ./known_hosts, connectTimeoutMs: 3000, commandTimeoutMs: 15000 }"
+    # Generous timeouts: the CI machine is small and shared; a slow answer here is load, not a fault.
+    echo "ssh: { key: ./client_key, knownHosts: ./known_hosts, connectTimeoutMs: 10000, commandTimeoutMs: 30000 }"
     echo "gluster: { volume: $VOLUME, mountPoint: /var/lib/nova/instances, brickPath: /gluster/instances }"
     echo "roles: { viewer: { users: [U_VIEWER] }, operator: { users: [U_OPS] }, admin: { users: [U_ADMIN] } }"
   } >"$BED/ferry.yml"

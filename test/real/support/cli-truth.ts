@@ -87,6 +87,14 @@ export const PROC = {
   sshd: /^sshd: /,
 };
 
+/** Resident memory of every process in the node's namespaces, in MiB. */
+export async function nodeRssMiB(node: NodeName): Promise<number> {
+  const kib = await Promise.all(
+    (await nodeProcesses(node)).map(async (p) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${p.pid}/status`, 'utf8').catch(() => ''))?.[1] ?? 0)),
+  );
+  return kib.reduce((a, b) => a + b, 0) / 1024;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
