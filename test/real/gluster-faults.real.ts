@@ -60,6 +60,15 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     expect(a.report.verdict).toBe('OK');
   });
 
+  test('nothing routes off the machine: each node has only its link to the bridge, and its sshd listens on its own address only', async () => {
+    for (const [i, n] of NODES.entries()) {
+      const addr = `10.66.77.1${i + 1}`;
+      expect((await onNode(n, 'ip -4 route')).stdout.trim()).toBe(`10.66.77.0/24 dev eth0 proto kernel scope link src ${addr}`);
+      const sshd = (await onNode(n, 'ss -ltnpH')).stdout.split('\n').filter((l) => l.includes('"sshd"'));
+      expect(sshd.map((l) => l.split(/\s+/)[3])).toEqual([`${addr}:22`]);
+    }
+  });
+
   test('a brick process killed: FAIL naming that brick, Online column as the CLI says', async () => {
     const [pid] = await pidsOf('compute02', PROC.brick);
     kill([pid!]);
@@ -208,7 +217,7 @@ describe('/gluster status on real GlusterFS 10.3', () => {
 
   test('down stops every process of the bed by PID and leaves no mount, loop device, link or namespace behind', async () => {
     const pids = (await Promise.all(NODES.map(nodeProcesses))).flat().map((p) => p.pid);
-    expect(pids.length).toBeGreaterThanOrEqual(NODES.length * 6); // glusterd, brick, shd, fuse, sshd each
+    expect(pids.length).toBeGreaterThanOrEqual(NODES.length * 5); // glusterd, brick, shd, fuse, sshd each (and sshd sessions)
     torn = true;
     const down = await bed.stop();
     expect(down.stdout).toBe('');
