@@ -1,0 +1,28 @@
+/**
+ * A run that crashes half-way leaves gluster daemons, FUSE mounts, loop devices and namespaces
+ * behind; `bed.sh cleanup` finds them by name and removes them (npm run test:real).
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, expect, test } from 'vitest';
+import { bedSh, waitUntil, BED_SH, NODES } from './support/bed.js';
+import { isAlive, nodeProcesses, PROC } from './support/cli-truth.js';
+
+afterAll(() => bedSh(['cleanup']));
+
+test('bed.sh cleanup removes what a bring-up killed half-way left behind, and stops its daemons by PID', async () => {
+  const up = spawn('bash', [BED_SH, 'up'], { detached: true, stdio: 'ignore' });
+  const exited = new Promise((resolve) => up.once('exit', resolve));
+  // Killed once compute01 has its FUSE mount: namespaces, loop devices, glusterd, bricks and mounts all exist.
+  await waitUntil('compute01 to mount the volume', async () => (await nodeProcesses('compute01').catch(() => [])).some((p) => PROC.fuse.test(p.args)), 240_000);
+  process.kill(-up.pid!, 'SIGKILL');
+  await exited;
+  const pids = (await Promise.all(NODES.map((n) => nodeProcesses(n).catch(() => [])))).flat().map((p) => p.pid);
+  expect(pids.length).toBeGreaterThan(0);
+  expect((await bedSh(['leftovers'])).stdout).toMatch(/leftover: netns frg-compute01/);
+
+  const cleanup = await bedSh(['cleanup']);
+  expect(cleanup.stdout).toBe('');
+  expect(cleanup.code).toBe(0);
+  expect(pids.filter(isAlive)).toEqual([]);
+  expect(await bedSh(['leftovers'])).toMatchObject({ stdout: '', code: 0 });
+}, 300_000);
