@@ -68,6 +68,24 @@ describe('/gluster status', () => {
     expect(report.reasons).toContain('FAIL: compute01: /var/lib/nova/instances is not mounted');
   });
 
+  test('a mount written localhost:/vm-instances or from another pool member is healthy (real/gluster-10.3/mount)', async () => {
+    await fault('compute01', 'mount', ['mount'], 'localhost:/vm-instances');
+    await fault('compute02', 'mount', ['mount'], 'compute03.stack:/vm-instances');
+    const { report, table } = await status();
+    expect(report.reasons).toEqual(['3 nodes, every brick online, nothing pending heal']);
+    expect(report.verdict).toBe('OK');
+    expect(table('Nodes').rows.find((r) => r[0] === 'compute01')?.[4]).toBe('localhost:/vm-instances');
+  });
+
+  test('a mount of another volume, or from a server outside the pool, fails on that node', async () => {
+    await fault('compute01', 'mount', ['mount'], 'localhost:/vm-instances-old');
+    await fault('compute02', 'mount', ['mount'], 'nas9.example:/vm-instances');
+    const { report } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons).toContain('FAIL: compute01: /var/lib/nova/instances is mounted from localhost:/vm-instances-old, not volume vm-instances');
+    expect(report.reasons.join('\n')).toMatch(/compute02: \/var\/lib\/nova\/instances is mounted from nas9\.example:\/vm-instances: nas9\.example is not a member of the gluster pool/);
+  });
+
   test('gluster 3.2 fails: it read-locks files while healing them', async () => {
     await fault('compute01', 'gluster-version', ['gluster-version', '10.3'], '3.2');
     const { report, table } = await status();

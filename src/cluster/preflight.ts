@@ -11,6 +11,7 @@ import { compareVersions } from './gluster-text.js';
 import { migrationCacheSafe, readNovaConf, type NovaConf } from './nova-conf.js';
 import { why } from './storage-health.js';
 import { firstOk, settle, type Answer } from './answer.js';
+import { judgeMountSource, poolHostNames } from './mount-source.js';
 import { AmbiguousError, NotFoundError } from '../errors.js';
 
 export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
@@ -66,7 +67,8 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
     target && server ? capacityOf(cluster, target) : undefined,
   ]);
   if (target && service) checks.push(serviceCheck(target, service));
-  for (const [n, m] of mounts) checks.push(mountCheck(cluster, n, m));
+  const poolHosts = poolHostNames(cluster.config.nodes.computes, peers.flatMap(([, a]) => (a.ok ? a.value : [])));
+  for (const [n, m] of mounts) checks.push(mountCheck(cluster, n, m, poolHosts));
   if (volume) checks.push(volumeCheck(cluster.config.gluster.volume, volume));
   if (unique.length) checks.push(peersCheck(peers, cluster));
   if (heal) checks.push(healCheck(heal));
@@ -101,7 +103,7 @@ function serviceCheck(target: NodeConfig, a: Answer<Service[]>): Check {
   return pass(name, `enabled and up on ${target.name}`);
 }
 
-function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>): Check {
+function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>, poolHosts: string[]): Check {
   const name = `shared storage on ${n.name}`;
   const { mountPoint, volume } = cluster.config.gluster;
   const hint = `Mount it: mount -t glusterfs localhost:${volume} ${mountPoint} && chown nova:nova ${mountPoint}`;
@@ -109,8 +111,10 @@ function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>): Ch
   const m = a.value;
   if (!m.mounted) return fail(name, `${mountPoint} is not mounted: instance disks would not be shared`, hint);
   if (m.fstype !== 'fuse.glusterfs') return fail(name, `${mountPoint} is ${m.fstype}, not fuse.glusterfs`, hint);
-  if (!m.source?.endsWith(`:${volume}`)) return fail(name, `${mountPoint} is mounted from ${m.source}, not volume ${volume}`, hint);
+  const source = judgeMountSource(m.source, { volume, poolHosts });
+  if (!source.ok && source.level === 'FAIL') return fail(name, `${mountPoint} is ${source.reason}`, hint);
   if (m.owner !== 'nova' || m.group !== 'nova') return fail(name, `${mountPoint} is owned ${m.owner}:${m.group}`, `chown nova:nova ${mountPoint}`);
+  if (!source.ok) return warn(name, `${mountPoint} is ${source.reason}`, hint);
   return pass(name, `${m.source} on ${mountPoint} (fuse.glusterfs, nova:nova)`);
 }
 

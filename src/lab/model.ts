@@ -158,7 +158,8 @@ function applyFault(state: LabState, node: LabNode, fault: string, arg: string |
       requireCompute(node, fault);
       if (!state.volumes.has(VOLUME_NAME)) throw new Error(`lab fault mount: there is no volume ${VOLUME_NAME} yet`);
       node.mounted = VOLUME_NAME;
-      node.mountSource = `localhost:${VOLUME_NAME}`;
+      // The source as findmnt shows it; the runbooks write both localhost:vm-instances and localhost:/vm-instances.
+      node.mountSource = arg?.trim() || `localhost:${VOLUME_NAME}`;
       break;
     case 'migration-fails':
       requireCompute(node, fault);
