@@ -39,6 +39,14 @@ describe('/migrate preflight stops a migration that would fail or corrupt data',
     expect((await refused('/migrate cirros1 compute02')).fails).toEqual([expect.stringMatching(/^shared storage on compute02: \/var\/lib\/nova\/instances is not mounted/)]);
   });
 
+  test('a dead FUSE mount on the source: FAIL with the lazy unmount and the client log', async () => {
+    await fault('compute01', 'fuse-dead', ['mount']);
+    const { report, fails } = await refused('/migrate cirros1 compute02');
+    expect(fails).toEqual([expect.stringMatching(/^shared storage on compute01: \/var\/lib\/nova\/instances: dead FUSE mount \(stat \/var\/lib\/nova\/instances: Transport endpoint is not connected\)/)]);
+    expect(reportText(report)).toMatch(/umount -l \/var\/lib\/nova\/instances/);
+    expect(reportText(report)).toMatch(/var-lib-nova-instances\.log/);
+  });
+
   test('the target mounted from another volume', async () => {
     await fault('compute02', 'mount', ['mount'], 'compute02.stack:/vm-instances-old');
     expect((await refused('/migrate cirros1 compute02')).fails).toEqual(['shared storage on compute02: /var/lib/nova/instances is mounted from compute02.stack:/vm-instances-old, not volume vm-instances']);

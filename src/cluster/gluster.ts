@@ -96,6 +96,10 @@ export class GlusterOps {
     const mounted = this.withHost(node, () => parseFindmnt(fm.stdout, target));
     if (st.exitCode !== 0) {
       if (/No such file or directory/.test(st.stderr)) return { ...mounted, exists: false, owner: null, group: null, mode: null };
+      // A killed glusterfs client leaves its mount listed; every stat then fails ENOTCONN.
+      if (mounted.mounted && /Transport endpoint is not connected/.test(st.stderr)) {
+        return { ...mounted, exists: true, notConnected: true, owner: null, group: null, mode: null };
+      }
       this.fail(st);
     }
     return { ...mounted, exists: true, ...this.withHost(node, () => parseStat(st.stdout)) };

@@ -12,6 +12,7 @@ import { migrationCacheSafe, readNovaConf, type NovaConf } from './nova-conf.js'
 import { why } from './storage-health.js';
 import { firstOk, settle, type Answer } from './answer.js';
 import { judgeMountSource, poolHostNames } from './mount-source.js';
+import { notConnectedMount } from './dead-mount.js';
 import { AmbiguousError, NotFoundError } from '../errors.js';
 
 export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
@@ -68,7 +69,7 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   ]);
   if (target && service) checks.push(serviceCheck(target, service));
   const poolHosts = poolHostNames(cluster.config.nodes.computes, peers.flatMap(([, a]) => (a.ok ? a.value : [])));
-  for (const [n, m] of mounts) checks.push(mountCheck(cluster, n, m, poolHosts));
+  for (const [n, m] of mounts) checks.push(mountCheck(cluster, n, m, poolHosts, volume));
   if (volume) checks.push(volumeCheck(cluster.config.gluster.volume, volume));
   if (unique.length) checks.push(peersCheck(peers, cluster));
   if (heal) checks.push(healCheck(heal));
@@ -103,13 +104,17 @@ function serviceCheck(target: NodeConfig, a: Answer<Service[]>): Check {
   return pass(name, `enabled and up on ${target.name}`);
 }
 
-function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>, poolHosts: string[]): Check {
+function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>, poolHosts: string[], status: Answer<VolumeStatus> | undefined): Check {
   const name = `shared storage on ${n.name}`;
   const { mountPoint, volume } = cluster.config.gluster;
   const hint = `Mount it: mount -t glusterfs localhost:${volume} ${mountPoint} && chown nova:nova ${mountPoint}`;
   if (!a.ok) return fail(name, `cannot check ${mountPoint}: ${why(a.error)}`, 'Check that the node answers over SSH.');
   const m = a.value;
   if (!m.mounted) return fail(name, `${mountPoint} is not mounted: instance disks would not be shared`, hint);
+  if (m.notConnected) {
+    const dead = notConnectedMount(n.name, m, volume, status);
+    return fail(name, `${mountPoint}: ${dead.detail}`, dead.hint);
+  }
   if (m.fstype !== 'fuse.glusterfs') return fail(name, `${mountPoint} is ${m.fstype}, not fuse.glusterfs`, hint);
   const source = judgeMountSource(m.source, { volume, poolHosts });
   if (!source.ok && source.level === 'FAIL') return fail(name, `${mountPoint} is ${source.reason}`, hint);

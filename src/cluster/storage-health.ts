@@ -9,6 +9,7 @@ import type { Brick, GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, V
 import { compareVersions } from './gluster-text.js';
 import { firstOk, settle, type Answer } from './answer.js';
 import { judgeMountSource, poolHostNames } from './mount-source.js';
+import { notConnectedMount } from './dead-mount.js';
 import { ClusterError, HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { worst, type Verdict } from '../report.js';
 
@@ -145,12 +146,15 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
     }
     if (!n.mount.ok) warn.push(`${n.node}: cannot read the instances mount (${why(n.mount.error)})`);
     else if (!n.mount.value.mounted) fail.push(`${n.node}: ${n.mount.value.target} is not mounted`);
-    else if (n.mount.value.fstype !== 'fuse.glusterfs') fail.push(`${n.node}: ${n.mount.value.target} is ${n.mount.value.fstype}, not fuse.glusterfs`);
+    else if (n.mount.value.notConnected) {
+      const dead = notConnectedMount(n.node, n.mount.value, h.volume, h.status);
+      fail.push(`${n.node}: ${n.mount.value.target}: ${dead.detail}. ${dead.hint}`);
+    } else if (n.mount.value.fstype !== 'fuse.glusterfs') fail.push(`${n.node}: ${n.mount.value.target} is ${n.mount.value.fstype}, not fuse.glusterfs`);
     else {
       const source = judgeMountSource(n.mount.value.source, { volume: h.volume, poolHosts });
       if (!source.ok) (source.level === 'FAIL' ? fail : warn).push(`${n.node}: ${n.mount.value.target} is ${source.reason}`);
     }
-    if (n.mount.ok && n.mount.value.exists && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
+    if (n.mount.ok && n.mount.value.exists && !n.mount.value.notConnected && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
       warn.push(`${n.node}: ${n.mount.value.target} is owned ${n.mount.value.owner}:${n.mount.value.group}, not nova:nova`);
     }
   }

@@ -41,6 +41,8 @@ export interface LabNode {
   mounted: string | null;
   /** The mount's source as given to mount(8), e.g. localhost:vm-instances. */
   mountSource: string;
+  /** fuse-dead fault: the glusterfs client process of the mount is gone; the mount stays listed, every access fails ENOTCONN. */
+  fuseDead: boolean;
   cacheUnsafe: boolean;
   /** nova.conf's max_concurrent_live_migrations: live migrations this node runs at once as the source. */
   maxLiveMigrations: number;
