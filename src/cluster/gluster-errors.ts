@@ -58,6 +58,11 @@ export function glusterErrorFromText(text: string, host?: string): Error | null 
   return null;
 }
 
+/** glusterd's transaction lock was busy (after GlusterOps' retries): the state is unknown, not bad. */
+export function isBusy(err: unknown): err is ClusterError {
+  return err instanceof ClusterError && err.kind === 'busy';
+}
+
 /** A parser was handed output it does not understand. GlusterOps falls back to the text form on this. */
 export function unparsable(what: string, detail: string, host?: string): ClusterError {
   return new ClusterError(`could not parse ${what}: ${detail}`, 'unparsable', host);

@@ -23,11 +23,36 @@ export function assertVolumeName(name: string, arg = 'volume'): void {
   }
 }
 
+/**
+ * How GlusterOps waits out glusterd's transaction lock. Every `volume status`
+ * takes a cluster-wide lock on the volume; run from several nodes at once, some
+ * answer `Another transaction is in progress` / `Locking failed on NODE` (11 of
+ * 36 in real/gluster-10.3/concurrent). That says nothing about the volume.
+ */
+export interface BusyRetry {
+  /** Tries in all, the first included. */
+  attempts: number;
+  /** Wait before the second try; doubled for each further one, then jittered by ±50%. */
+  baseDelayMs: number;
+  sleep: (ms: number) => Promise<void>;
+  /** In [0, 1): the jitter, so that nodes asking at once do not collide again in step. */
+  random: () => number;
+}
+
+/** 4 tries, about 0.25 + 0.5 + 1 s of waiting. */
+export const DEFAULT_BUSY_RETRY: BusyRetry = {
+  attempts: 4,
+  baseDelayMs: 250,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
 /** Typed gluster reads on one node at a time; `node` is a ferry.yml node name (the SSH host). */
 export class GlusterOps {
   constructor(
     private readonly ssh: Ssh,
     private readonly config: Config,
+    private readonly busy: BusyRetry = DEFAULT_BUSY_RETRY,
   ) {}
 
   /** The GlusterFS version on `node`; tries `gluster --version`, then `glusterfs --version` (client-only nodes). */
@@ -106,11 +131,40 @@ export class GlusterOps {
   }
 
   /**
+   * queryOnce, tried again with a jittered backoff while glusterd's transaction
+   * lock is busy. When it stays busy: a `busy` ClusterError saying the state is
+   * unknown, which callers must not read as a verdict on the volume.
+   */
+  private async query<T>(
+    node: string,
+    args: string[],
+    fromXml: (xml: string, host?: string) => T,
+    fromText: (stdout: string) => T,
+  ): Promise<T> {
+    const { attempts, baseDelayMs, sleep, random } = this.busy;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.queryOnce(node, args, fromXml, fromText);
+      } catch (err) {
+        if (!(err instanceof ClusterError && err.kind === 'busy')) throw err;
+        if (attempt >= attempts) {
+          throw new ClusterError(
+            `state unknown: glusterd's transaction lock was busy on ${attempts} tries of gluster ${args.join(' ')} (${err.message.trim()})`,
+            'busy',
+            node,
+          );
+        }
+        await sleep(Math.round(baseDelayMs * 2 ** (attempt - 1) * (0.5 + random())));
+      }
+    }
+  }
+
+  /**
    * Runs `gluster --xml ARGS`; if that yields no parsable cliOutput document, runs
    * `gluster ARGS` and parses the text. Known gluster errors (missing volume,
    * stopped volume, glusterd down, ...) are thrown typed from either form.
    */
-  private async query<T>(
+  private async queryOnce<T>(
     node: string,
     args: string[],
     fromXml: (xml: string, host?: string) => T,

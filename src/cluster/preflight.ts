@@ -13,6 +13,7 @@ import { why } from './storage-health.js';
 import { firstOk, settle, type Answer } from './answer.js';
 import { judgeMountSource, poolHostNames } from './mount-source.js';
 import { notConnectedMount } from './dead-mount.js';
+import { isBusy } from './gluster-errors.js';
 import { AmbiguousError, NotFoundError } from '../errors.js';
 
 export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
@@ -125,6 +126,7 @@ function mountCheck(cluster: Cluster, n: NodeConfig, a: Answer<MountStatus>, poo
 
 function volumeCheck(volume: string, a: Answer<VolumeStatus>): Check {
   const name = `volume ${volume}`;
+  if (!a.ok && isBusy(a.error)) return warn(name, why(a.error), 'Another gluster transaction held the volume lock; ask again in a moment (/gluster status).');
   if (!a.ok) return fail(name, why(a.error), `Start it (gluster volume start ${volume}) or check glusterd.`);
   const offline = a.value.bricks.filter((b) => !b.online);
   if (offline.length) return fail(name, `brick ${offline.map((b) => b.name).join(', ')} offline`, 'Bring the brick back (gluster volume start VOLUME force restarts missing brick processes) and let heal finish.');

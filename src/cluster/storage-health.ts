@@ -10,6 +10,7 @@ import { compareVersions } from './gluster-text.js';
 import { firstOk, settle, type Answer } from './answer.js';
 import { judgeMountSource, poolHostNames } from './mount-source.js';
 import { notConnectedMount } from './dead-mount.js';
+import { isBusy } from './gluster-errors.js';
 import { ClusterError, HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { worst, type Verdict } from '../report.js';
 
@@ -158,9 +159,9 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
       warn.push(`${n.node}: ${n.mount.value.target} is owned ${n.mount.value.owner}:${n.mount.value.group}, not nova:nova`);
     }
   }
-  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) fail.push(`${v.node}: ${why(v.pool.error)}`);
+  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) (isBusy(v.pool.error) ? warn : fail).push(`${v.node}: ${why(v.pool.error)}`);
   for (const p of h.pool) if (p.connected === false) fail.push(`${p.host} disconnected (${p.state})`);
-  if (!h.status.ok) fail.push(`volume ${h.volume}: ${why(h.status.error)}`);
+  if (!h.status.ok) (isBusy(h.status.error) ? warn : fail).push(`volume ${h.volume}: ${why(h.status.error)}`);
   else for (const b of h.status.value.bricks) if (!b.online) fail.push(`brick ${b.name} offline`);
   if (h.info.ok && h.status.ok) {
     const listed = new Set(h.status.value.bricks.map((b) => b.name));

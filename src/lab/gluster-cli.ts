@@ -21,6 +21,7 @@ import {
   XML_OK,
 } from './gluster-views.js';
 import { advanceGluster } from './gluster-ops.js';
+import { lockConflict } from './gluster-lock.js';
 import { defaultVolumeOptions } from './build-state.js';
 import { resolveHost, respawnBrick, type LabNode, type Volume } from './state.js';
 import type { LabExecResult } from './types.js';
@@ -172,6 +173,10 @@ function volumeStatusCmd(c: GlusterCall) {
   if (detail) rest.pop();
   if (rest.length > 1) return usage('volume status');
   const name = rest[0] ?? 'all';
+  const asked = name === 'all' ? volumesOf(state, node) : volumesOf(state, node).filter((v) => v.name === name);
+  // glusterd takes the volume's lock before it looks at the volume's state.
+  const locked = lockConflict(state, asked.map((v) => v.name), c.xml, name === 'all');
+  if (locked) return locked;
   if (name === 'all') {
     const vols = volumesOf(state, node);
     if (vols.length === 0) return result('No volumes present\n');

@@ -3,6 +3,7 @@
  * mutate. Built once by build-state.ts; time-driven changes (migrations,
  * heals) are applied lazily by `advance` in model.ts, so nothing here runs timers.
  */
+import type { GlusterLock } from './gluster-lock.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { LabModelOptions } from './types.js';
 
@@ -157,6 +158,8 @@ export interface LabState {
   instanceUuidBase: number;
   nextInstanceSeq: number;
   nextPoolId: number;
+  /** gluster-locked fault: another transaction holds glusterd's lock on a volume. */
+  glusterLock?: GlusterLock | null;
 }
 
 export const FLAVOR_TINY: Flavor = { id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1 };
