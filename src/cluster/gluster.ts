@@ -4,9 +4,10 @@
  * gluster cannot give XML for that command (or gives something unparsable).
  */
 import type { Config } from '../config.js';
-import { ClusterError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
+import { ClusterError, NotFoundError, UsageError } from '../errors.js';
 import type { ExecResult, Ssh } from '../ssh/types.js';
-import { glusterErrorFromText, isUnparsable } from './gluster-errors.js';
+import { fail, readText, readXml, withHost } from './gluster-answer.js';
+import { isBusy } from './gluster-errors.js';
 import { parseFindmnt, parseStat, parseVolumeStatusText } from './gluster-text-status.js';
 import { parseHealText, parsePeerStatusText, parsePoolListText, parseVersion, parseVolumeInfoText, parseVolumeListText } from './gluster-text.js';
 import type { GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeStatus } from './gluster-types.js';
@@ -59,8 +60,7 @@ export class GlusterOps {
   async version(node: string): Promise<GlusterVersion> {
     let r = await this.ssh.exec(node, ['gluster', '--version']);
     if (r.exitCode !== 0) r = await this.ssh.exec(node, ['glusterfs', '--version']);
-    this.check(r);
-    return this.withHost(node, () => parseVersion(r.stdout));
+    return readText(r, parseVersion);
   }
 
   /** The other members of the trusted pool as `node` sees them (`peer status`; the node itself is not listed). */
@@ -117,17 +117,17 @@ export class GlusterOps {
       this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target]),
     ]);
     // findmnt exits 1 with no output when nothing is mounted there.
-    if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) this.fail(fm);
-    const mounted = this.withHost(node, () => parseFindmnt(fm.stdout, target));
+    if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) fail(fm);
+    const mounted = withHost(node, () => parseFindmnt(fm.stdout, target));
     if (st.exitCode !== 0) {
       if (/No such file or directory/.test(st.stderr)) return { ...mounted, exists: false, owner: null, group: null, mode: null };
       // A killed glusterfs client leaves its mount listed; every stat then fails ENOTCONN.
       if (mounted.mounted && /Transport endpoint is not connected/.test(st.stderr)) {
         return { ...mounted, exists: true, notConnected: true, owner: null, group: null, mode: null };
       }
-      this.fail(st);
+      fail(st);
     }
-    return { ...mounted, exists: true, ...this.withHost(node, () => parseStat(st.stdout)) };
+    return { ...mounted, exists: true, ...withHost(node, () => parseStat(st.stdout)) };
   }
 
   /**
@@ -146,7 +146,7 @@ export class GlusterOps {
       try {
         return await this.queryOnce(node, args, fromXml, fromText);
       } catch (err) {
-        if (!(err instanceof ClusterError && err.kind === 'busy')) throw err;
+        if (!isBusy(err)) throw err;
         if (attempt >= attempts) {
           throw new ClusterError(
             `state unknown: glusterd's transaction lock was busy on ${attempts} tries of gluster ${args.join(' ')} (${err.message.trim()})`,
@@ -170,47 +170,9 @@ export class GlusterOps {
     fromXml: (xml: string, host?: string) => T,
     fromText: (stdout: string) => T,
   ): Promise<T> {
-    const x = await this.ssh.exec(node, ['gluster', '--xml', ...args]);
-    if (x.stdout.includes('<cliOutput')) {
-      try {
-        return fromXml(x.stdout, node);
-      } catch (err) {
-        if (!isUnparsable(err)) throw err;
-      }
-    } else {
-      // e.g. glusterd down: the CLI prints the plain sentence even with --xml.
-      this.raiseKnown(x);
-    }
-    const t = await this.ssh.exec(node, ['gluster', ...args]);
-    this.check(t);
-    return this.withHost(node, () => fromText(t.stdout));
-  }
-
-  /** Throws the typed error for a failed command: known gluster text, else RemoteCommandError. */
-  private check(r: ExecResult): void {
-    if (r.exitCode === 0) return;
-    this.fail(r);
-  }
-
-  private fail(r: ExecResult): never {
-    this.raiseKnown(r);
-    throw new RemoteCommandError(r.host, r.argv, r.exitCode, r.stderr || r.stdout);
-  }
-
-  private raiseKnown(r: ExecResult): void {
-    if (r.exitCode === 0 && !/Connection failed\./.test(r.stdout)) return;
-    const known = glusterErrorFromText(`${r.stderr}\n${r.stdout}`, r.host);
-    if (known) throw known;
-  }
-
-  /** Parser errors carry no host; name the node in them. */
-  private withHost<T>(node: string, parse: () => T): T {
-    try {
-      return parse();
-    } catch (err) {
-      if (isUnparsable(err) && err.host === undefined) throw new ClusterError(`${node}: ${err.message}`, err.kind, node);
-      throw err;
-    }
+    const x = readXml(await this.ssh.exec(node, ['gluster', '--xml', ...args]), fromXml);
+    if (x !== undefined) return x;
+    return readText(await this.ssh.exec(node, ['gluster', ...args]), fromText);
   }
 }
 
