@@ -22,6 +22,7 @@ import {
 } from './gluster-views.js';
 import { advanceGluster } from './gluster-ops.js';
 import { lockConflict } from './gluster-lock.js';
+import { shdEnabled } from './gluster-views.js';
 import { defaultVolumeOptions } from './build-state.js';
 import { resolveHost, respawnBrick, type LabNode, type Volume } from './state.js';
 import type { LabExecResult } from './types.js';
@@ -183,7 +184,9 @@ function volumeStatusCmd(c: GlusterCall) {
     if (c.xml) {
       const started = vols.filter((v) => v.status === 'Started');
       const body = started.map((v) => volumeStatusXml(state, node, v, detail)).join('');
-      return result(`${XML_HEAD}${XML_OK}  <volStatus>\n    <volumes>\n${body}    </volumes>\n  </volStatus>\n</cliOutput>\n`);
+      // No started volume: an empty element (volume-stopped/volume-status-all.xml).
+      const volumes = body ? `    <volumes>\n${body}    </volumes>\n` : '    <volumes/>\n';
+      return result(`${XML_HEAD}${XML_OK}  <volStatus>\n${volumes}  </volStatus>\n</cliOutput>\n`);
     }
     let stdout = '';
     let stderr = '';
@@ -204,8 +207,17 @@ function volumeHealCmd(c: GlusterCall) {
   const [, , name, sub, mode, ...extra] = c.words;
   if (name === undefined || extra.length > 0) return usage('volume heal');
   const v = findVolume(c, name);
+  const disabled = v !== undefined && !shdEnabled(v);
+  // heal-pending/heal-trigger-while-disabled, heal-statistics-heal-count (--xml is ignored for both).
+  const refused = (what: string) => failure(`${what} on volume ${name} has been unsuccessful:\nSelf-heal-daemon is disabled. Heal will not be triggered on volume ${name}\n`);
+  if (v && (sub === 'enable' || sub === 'disable') && mode === undefined) {
+    v.options = [['cluster.self-heal-daemon', sub], ...v.options.filter(([k]) => k !== 'cluster.self-heal-daemon')];
+    return result(`${sub === 'enable' ? 'Enable' : 'Disable'} heal on volume ${name} has been successful \n`);
+  }
+  if (v && sub === 'statistics' && mode === 'heal-count' && disabled) return refused('Gathering count of entries to be healed');
   if (sub === undefined) {
     if (!v) return failure(`Volume ${name} does not exist\nVolume heal failed.\n`);
+    if (disabled) return refused('Launching heal operation to perform index self heal');
     return result(`Launching heal operation to perform index self heal on volume ${name} has been successful \nUse heal info commands to check status.\n`);
   }
   if (sub !== 'info' || (mode !== undefined && mode !== 'summary' && mode !== 'split-brain')) return usage('volume heal');
