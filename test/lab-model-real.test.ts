@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLabModel, type LabModelHandle } from '../src/lab/model.js';
-import { expectCapture } from './support/lab-captures.js';
+import { capture, expectCapture } from './support/lab-captures.js';
 
 const REAL = 'real/gluster-10.3';
 
@@ -107,5 +107,34 @@ describe('real captures: peer-down (compute03 glusterd stopped)', () => {
 describe('real captures: volume-stopped', () => {
   const lab = createLabModel({ computes: 3, instances: 0, migrateSeconds: 1 });
   beforeAll(() => healToggled(lab));
-  it.each(['volume-stop', ...READS, 'volume-start'])('%s', (name) => expectCapture(lab, `${REAL}/volume-stopped/${name}`));
+  it.each(['volume-stop-without-script-mode', 'volume-stop', 'volume-stop-again', 'volume-stop-again.xml', ...READS, 'volume-start'])('%s', (name) => expectCapture(lab, `${REAL}/volume-stopped/${name}`));
+});
+
+describe('real captures: node-down (compute03 glusterd, brick and self-heal daemon stopped; one file changed meanwhile)', () => {
+  const lab = createLabModel({ computes: 3, instances: 0, migrateSeconds: 1 });
+  beforeAll(async () => {
+    await healToggled(lab);
+    const dir = `/var/lib/nova/instances/${randomUUID()}`;
+    expect((await lab.run('compute01', `mkdir ${dir} && touch ${dir}/console.log`)).exitCode).toBe(0);
+    lab.fault('compute03', 'brick-down');
+    lab.fault('compute03', 'glusterd-down');
+    expect((await lab.run('compute01', `touch ${dir}/console.log`)).exitCode).toBe(0);
+  });
+  it.each(SCENARIO_READS)('%s', (name) => expectCapture(lab, `${REAL}/node-down/${name}`));
+});
+
+// The real bricks were each on their own XFS file system under /gluster; the lab's bricks are on the
+// root file system (as in the older captures), so its create needs `force`, and the refusal for a
+// missing parent directory (two-volumes/volume-create-no-parent-dir) is not modelled.
+describe('real captures: two-volumes (a second volume with long brick names)', () => {
+  const lab = createLabModel({ computes: 3, instances: 0, migrateSeconds: 1 });
+  beforeAll(() => healToggled(lab));
+  it.each([
+    'volume-create', 'volume-start', 'volume-list', 'volume-list.xml', 'volume-info-all', 'volume-info-all.xml', 'volume-status-all', 'volume-status-all.xml',
+    'volume-status-long-names', 'volume-status-long-names.xml', 'heal-info-summary-long-names', 'volume-delete-started', 'volume-stop',
+    'volume-delete-without-script-mode', 'volume-delete', 'volume-list-after-delete',
+  ])('%s', async (name) => {
+    const base = `${REAL}/two-volumes/${name}`;
+    await expectCapture(lab, base, name === 'volume-create' ? `${capture(base).command} force` : undefined);
+  });
 });

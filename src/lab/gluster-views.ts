@@ -25,7 +25,8 @@ export function peersOf(state: LabState, node: LabNode): LabNode[] {
 
 /** Volumes this node's glusterd knows: those of its pool. */
 export function volumesOf(state: LabState, node: LabNode): Volume[] {
-  return [...state.volumes.values()].filter((v) => v.poolId === node.poolId);
+  // glusterd keeps its volumes ordered by name (two-volumes: scratch-volume before vm-instances).
+  return [...state.volumes.values()].filter((v) => v.poolId === node.poolId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function peerStatus(state: LabState, node: LabNode, xml: boolean): string {

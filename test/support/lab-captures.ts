@@ -16,7 +16,7 @@ interface Capture {
 }
 
 /** A capture: header (`# command:`, `# node:`, `# exit:`), a blank line, the exact bytes; a stream without a file printed nothing. */
-function capture(base: string): Capture {
+export function capture(base: string): Capture {
   const out: Capture = { command: '', node: 'control', exit: 0, stdout: '', stderr: '' };
   let found = false;
   for (const stream of ['stdout', 'stderr'] as const) {
