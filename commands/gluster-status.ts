@@ -47,7 +47,7 @@ export default defineCommand({
             return [
               n.node,
               reachable,
-              text(n.mount, (m) => (m.mounted ? 'yes' : 'NO')),
+              text(n.mount, (m) => (m.notConnected ? 'DEAD (not connected)' : m.mounted ? 'yes' : 'NO')),
               text(n.mount, (m) => m.fstype ?? '-'),
               text(n.mount, (m) => m.source ?? '-'),
               text(n.mount, (m) => (m.owner ? `${m.owner}:${m.group}` : '-')),

@@ -68,6 +68,48 @@ describe('/gluster status', () => {
     expect(report.reasons).toContain('FAIL: compute01: /var/lib/nova/instances is not mounted');
   });
 
+  test('a dead FUSE mount (glusterfs client killed) fails, named, with the way back', async () => {
+    await fault('compute02', 'fuse-dead', ['mount']);
+    const { report, table } = await status();
+    expect(report.verdict).toBe('FAIL');
+    const reason = report.reasons.find((r) => r.startsWith('FAIL: compute02: '));
+    expect(reason).toMatch(/dead FUSE mount \(stat \/var\/lib\/nova\/instances: Transport endpoint is not connected\)/);
+    expect(reason).toMatch(/instances running there have lost their disks/);
+    expect(reason).toMatch(/umount -l \/var\/lib\/nova\/instances && mount -t glusterfs localhost:vm-instances \/var\/lib\/nova\/instances/);
+    expect(reason).toMatch(/\/var\/log\/glusterfs\/var-lib-nova-instances\.log/);
+    expect(report.reasons.join('\n')).not.toMatch(/cannot read the instances mount|owned/);
+    expect(table('Nodes').rows.find((r) => r[0] === 'compute02')?.[2]).toBe('DEAD (not connected)');
+  });
+
+  test('a stopped volume leaves every mount not connected: said so, with start as the way back', async () => {
+    await f.lab.model.run('compute01', 'gluster --mode=script volume stop vm-instances');
+    try {
+      const { report } = await status();
+      expect(report.verdict).toBe('FAIL');
+      expect(report.reasons).toContain('FAIL: compute01: /var/lib/nova/instances: stat /var/lib/nova/instances: Transport endpoint is not connected: volume vm-instances is not started, so no brick answers; instances on compute01 have no disks. Start the volume (gluster volume start vm-instances); the mount reconnects by itself.');
+    } finally {
+      await f.lab.model.run('compute01', 'gluster volume start vm-instances');
+    }
+  });
+
+  test('a mount written localhost:/vm-instances or from another pool member is healthy (real/gluster-10.3/mount)', async () => {
+    await fault('compute01', 'mount', ['mount'], 'localhost:/vm-instances');
+    await fault('compute02', 'mount', ['mount'], 'compute03.stack:/vm-instances');
+    const { report, table } = await status();
+    expect(report.reasons).toEqual(['3 nodes, every brick online, nothing pending heal']);
+    expect(report.verdict).toBe('OK');
+    expect(table('Nodes').rows.find((r) => r[0] === 'compute01')?.[4]).toBe('localhost:/vm-instances');
+  });
+
+  test('a mount of another volume, or from a server outside the pool, fails on that node', async () => {
+    await fault('compute01', 'mount', ['mount'], 'localhost:/vm-instances-old');
+    await fault('compute02', 'mount', ['mount'], 'nas9.example:/vm-instances');
+    const { report } = await status();
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons).toContain('FAIL: compute01: /var/lib/nova/instances is mounted from localhost:/vm-instances-old, not volume vm-instances');
+    expect(report.reasons.join('\n')).toMatch(/compute02: \/var\/lib\/nova\/instances is mounted from nas9\.example:\/vm-instances: nas9\.example is not a member of the gluster pool/);
+  });
+
   test('gluster 3.2 fails: it read-locks files while healing them', async () => {
     await fault('compute01', 'gluster-version', ['gluster-version', '10.3'], '3.2');
     const { report, table } = await status();

@@ -211,6 +211,22 @@ describe('bootstrap on a bare cluster', () => {
   });
 });
 
+describe('fuse-dead: the glusterfs client of a mount killed', () => {
+  it('findmnt still lists the mount, stat and ls fail ENOTCONN (coreutils 9.1 words), mounting again is refused, umount -l and mount bring it back', async () => {
+    const lab = createLabModel({ computes: 3, instances: 1, migrateSeconds: 1 });
+    lab.fault('compute02', 'fuse-dead');
+    expect(await lab.run('compute02', 'findmnt -n -o FSTYPE,SOURCE,TARGET /var/lib/nova/instances')).toEqual({ stdout: 'fuse.glusterfs localhost:vm-instances /var/lib/nova/instances\n', stderr: '', exitCode: 0 });
+    expect(await lab.run('compute02', "stat -c '%U:%G %a' /var/lib/nova/instances")).toEqual({ stdout: '', stderr: "stat: cannot statx '/var/lib/nova/instances': Transport endpoint is not connected\n", exitCode: 1 });
+    // The same words ls printed for a mount that reached no brick (real/gluster-10.3/volume-stopped/ls-mount).
+    expect(await lab.run('compute02', 'ls -l /var/lib/nova/instances')).toEqual({ stdout: '', stderr: "ls: cannot access '/var/lib/nova/instances': Transport endpoint is not connected\n", exitCode: 2 });
+    expect((await lab.run('compute02', 'touch /var/lib/nova/instances/x')).exitCode).not.toBe(0);
+    expect((await lab.run('compute01', "stat -c '%U:%G %a' /var/lib/nova/instances")).stdout).toBe('nova:nova 755\n');
+    expect((await lab.run('compute02', 'mount -t glusterfs localhost:/vm-instances /var/lib/nova/instances')).exitCode).toBe(32);
+    expect((await lab.run('compute02', 'umount -l /var/lib/nova/instances && mount -t glusterfs localhost:/vm-instances /var/lib/nova/instances')).exitCode).toBe(0);
+    expect((await lab.run('compute02', "stat -c '%U:%G %a' /var/lib/nova/instances")).stdout).toBe('nova:nova 755\n');
+  });
+});
+
 describe('the shell', () => {
   const hostile = ["'; rm -rf /'", '$(id)', '`id`', 'a\nb', `it's "quoted"`, 'ünïcødé ☃', '', 'back\\slash', '--flag', '*', '&& true', '# not a comment'];
 

@@ -39,6 +39,19 @@ describe('/migrate preflight stops a migration that would fail or corrupt data',
     expect((await refused('/migrate cirros1 compute02')).fails).toEqual([expect.stringMatching(/^shared storage on compute02: \/var\/lib\/nova\/instances is not mounted/)]);
   });
 
+  test('a dead FUSE mount on the source: FAIL with the lazy unmount and the client log', async () => {
+    await fault('compute01', 'fuse-dead', ['mount']);
+    const { report, fails } = await refused('/migrate cirros1 compute02');
+    expect(fails).toEqual([expect.stringMatching(/^shared storage on compute01: \/var\/lib\/nova\/instances: dead FUSE mount \(stat \/var\/lib\/nova\/instances: Transport endpoint is not connected\)/)]);
+    expect(reportText(report)).toMatch(/umount -l \/var\/lib\/nova\/instances/);
+    expect(reportText(report)).toMatch(/var-lib-nova-instances\.log/);
+  });
+
+  test('the target mounted from another volume', async () => {
+    await fault('compute02', 'mount', ['mount'], 'compute02.stack:/vm-instances-old');
+    expect((await refused('/migrate cirros1 compute02')).fails).toEqual(['shared storage on compute02: /var/lib/nova/instances is mounted from compute02.stack:/vm-instances-old, not volume vm-instances']);
+  });
+
   test('gluster 3.2 on the source', async () => {
     await fault('compute01', 'gluster-version', ['gluster-version', '10.3'], '3.2');
     expect((await refused('/migrate cirros1 compute02')).fails).toEqual([expect.stringMatching(/^gluster version on compute01: 3\.2 < 3\.3: it read-locks files/)]);
@@ -82,6 +95,16 @@ describe('/migrate preflight stops a migration that would fail or corrupt data',
     expect(dry.report.verdict).toBe('OK');
     expect(dry.report.job).toBeUndefined();
     expect(f.liveMigrations()).toHaveLength(before);
+  });
+});
+
+describe('/migrate preflight passes a healthy mount however the runbook spelled it', () => {
+  test('source and target mounted from localhost:/vm-instances (real/gluster-10.3/mount): preflight OK', async () => {
+    for (const n of ['compute01', 'compute02']) await fault(n, 'mount', ['mount'], 'localhost:/vm-instances');
+    const dry = await f.run('/migrate cirros1 compute02 --dry-run');
+    const rows = dry.report.tables.find((t) => t.title === 'Preflight')!.rows.filter((r) => r[0]!.startsWith('shared storage'));
+    expect(rows.map((r) => [r[0], r[1]])).toEqual([['shared storage on compute01', 'PASS'], ['shared storage on compute02', 'PASS']]);
+    expect(dry.report.verdict).toBe('OK');
   });
 });
 

@@ -11,6 +11,7 @@ import type { ExecResult } from '../ssh/types.js';
 import { GlusterAdmin } from './gluster-admin.js';
 import { findPeer } from './volume-checks.js';
 import { isTransportError, why } from './storage-health.js';
+import { judgeMountSource, poolHostNames } from './mount-source.js';
 
 /** A step could not be done; the message says why, in the words of the command that refused. */
 export class StepFailed extends Error {
@@ -88,9 +89,8 @@ const CHECKS: Record<StepInfo['kind'], Check> = {
 
   async mount(cluster, spec, step) {
     const m = await cluster.gluster.mount(step.node);
-    const source = `localhost:${spec.volume}`;
     if (m.mounted) {
-      if (m.fstype === 'fuse.glusterfs' && (m.source === source || m.source === `localhost:/${spec.volume}`)) return done(`${m.fstype} from ${m.source}`);
+      if (m.fstype === 'fuse.glusterfs' && mountsVolume(spec, m.source)) return done(`${m.fstype} from ${m.source}`);
       return refused(`${spec.mountPoint} is already mounted from ${m.source} (${m.fstype}); unmount it first if it is not in use`);
     }
     if (!m.exists) return refused(`${spec.mountPoint} does not exist on ${step.node} (is nova-compute installed?)`);
@@ -155,11 +155,16 @@ const PRECONDITIONS: Partial<Record<StepInfo['kind'], Precondition>> = {
   },
   async chown(cluster, spec, step) {
     const m = await cluster.gluster.mount(step.node);
-    if (!m.mounted || !m.source?.endsWith(spec.volume)) {
+    if (!m.mounted || !mountsVolume(spec, m.source)) {
       throw new StepFailed(`${spec.mountPoint} is not mounted from localhost:${spec.volume} on ${step.node}; a chown now would change the directory underneath`);
     }
   },
 };
+
+/** The mount source names the volume being built, served by one of its nodes. */
+function mountsVolume(spec: BootstrapSpec, source: string | null): boolean {
+  return judgeMountSource(source, { volume: spec.volume, poolHosts: poolHostNames(spec.nodes) }).ok;
+}
 
 /** The gluster steps go through GlusterAdmin, which validates and reads the answer; the argv is the planned one. */
 async function runGluster(cluster: Cluster, spec: BootstrapSpec, step: StepInfo): Promise<void> {

@@ -29,6 +29,8 @@ const cluster = (kind: GlusterErrorKind) => (m: RegExpMatchArray, host: string |
 const RULES: Rule[] = [
   // setup/volume-status-nosuchvol.stderr.txt and its XML twin (opErrstr).
   { re: /Volume (\S+) does not exist/, make: (m) => new NotFoundError(`gluster volume ${m[1]} does not exist`) },
+  // real/gluster-10.3/setup/volume-info-nosuchvol.xml: opErrno 30806, no name in opErrstr.
+  { re: /^Volume does not exist$/m, make: () => new NotFoundError('gluster volume does not exist') },
   // volume-stopped/volume-status*.stderr.txt
   { re: /Volume (\S+) is not started/, make: cluster('volume-not-started') },
   // volume-stopped/heal-info*: glfsheal cannot load the client graph of a stopped
@@ -56,6 +58,11 @@ export function glusterErrorFromText(text: string, host?: string): Error | null 
     if (m) return rule.make(m, host);
   }
   return null;
+}
+
+/** glusterd's transaction lock was busy (after GlusterOps' retries): the state is unknown, not bad. */
+export function isBusy(err: unknown): err is ClusterError {
+  return err instanceof ClusterError && err.kind === 'busy';
 }
 
 /** A parser was handed output it does not understand. GlusterOps falls back to the text form on this. */

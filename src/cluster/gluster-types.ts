@@ -158,8 +158,13 @@ export interface MountStatus {
   fstype: string | null;
   /** `localhost:vm-instances` */
   source: string | null;
-  /** The directory exists (stat succeeded). */
+  /** The directory exists (stat succeeded, or the mount is there but dead). */
   exists: boolean;
+  /**
+   * Mounted but every access fails `Transport endpoint is not connected` (stat's
+   * words): the FUSE client is gone or reaches no brick. Instances there have lost their disks.
+   */
+  notConnected?: boolean;
   owner: string | null;
   group: string | null;
   /** Octal text as stat prints it: `755`. */

@@ -4,9 +4,10 @@
  * gluster cannot give XML for that command (or gives something unparsable).
  */
 import type { Config } from '../config.js';
-import { ClusterError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
+import { ClusterError, NotFoundError, UsageError } from '../errors.js';
 import type { ExecResult, Ssh } from '../ssh/types.js';
-import { glusterErrorFromText, isUnparsable } from './gluster-errors.js';
+import { fail, readText, readXml, withHost } from './gluster-answer.js';
+import { isBusy } from './gluster-errors.js';
 import { parseFindmnt, parseStat, parseVolumeStatusText } from './gluster-text-status.js';
 import { parseHealText, parsePeerStatusText, parsePoolListText, parseVersion, parseVolumeInfoText, parseVolumeListText } from './gluster-text.js';
 import type { GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeStatus } from './gluster-types.js';
@@ -23,19 +24,43 @@ export function assertVolumeName(name: string, arg = 'volume'): void {
   }
 }
 
+/**
+ * How GlusterOps waits out glusterd's transaction lock. Every `volume status`
+ * takes a cluster-wide lock on the volume; run from several nodes at once, some
+ * answer `Another transaction is in progress` / `Locking failed on NODE` (11 of
+ * 36 in real/gluster-10.3/concurrent). That says nothing about the volume.
+ */
+export interface BusyRetry {
+  /** Tries in all, the first included. */
+  attempts: number;
+  /** Wait before the second try; doubled for each further one, then jittered by ±50%. */
+  baseDelayMs: number;
+  sleep: (ms: number) => Promise<void>;
+  /** In [0, 1): the jitter, so that nodes asking at once do not collide again in step. */
+  random: () => number;
+}
+
+/** 4 tries, about 0.25 + 0.5 + 1 s of waiting. */
+export const DEFAULT_BUSY_RETRY: BusyRetry = {
+  attempts: 4,
+  baseDelayMs: 250,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
 /** Typed gluster reads on one node at a time; `node` is a ferry.yml node name (the SSH host). */
 export class GlusterOps {
   constructor(
     private readonly ssh: Ssh,
     private readonly config: Config,
+    private readonly busy: BusyRetry = DEFAULT_BUSY_RETRY,
   ) {}
 
   /** The GlusterFS version on `node`; tries `gluster --version`, then `glusterfs --version` (client-only nodes). */
   async version(node: string): Promise<GlusterVersion> {
     let r = await this.ssh.exec(node, ['gluster', '--version']);
     if (r.exitCode !== 0) r = await this.ssh.exec(node, ['glusterfs', '--version']);
-    this.check(r);
-    return this.withHost(node, () => parseVersion(r.stdout));
+    return readText(r, parseVersion);
   }
 
   /** The other members of the trusted pool as `node` sees them (`peer status`; the node itself is not listed). */
@@ -92,19 +117,23 @@ export class GlusterOps {
       this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target]),
     ]);
     // findmnt exits 1 with no output when nothing is mounted there.
-    if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) this.fail(fm);
-    const mounted = this.withHost(node, () => parseFindmnt(fm.stdout, target));
+    if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) fail(fm);
+    const mounted = withHost(node, () => parseFindmnt(fm.stdout, target));
     if (st.exitCode !== 0) {
       if (/No such file or directory/.test(st.stderr)) return { ...mounted, exists: false, owner: null, group: null, mode: null };
-      this.fail(st);
+      // A killed glusterfs client leaves its mount listed; every stat then fails ENOTCONN.
+      if (mounted.mounted && /Transport endpoint is not connected/.test(st.stderr)) {
+        return { ...mounted, exists: true, notConnected: true, owner: null, group: null, mode: null };
+      }
+      fail(st);
     }
-    return { ...mounted, exists: true, ...this.withHost(node, () => parseStat(st.stdout)) };
+    return { ...mounted, exists: true, ...withHost(node, () => parseStat(st.stdout)) };
   }
 
   /**
-   * Runs `gluster --xml ARGS`; if that yields no parsable cliOutput document, runs
-   * `gluster ARGS` and parses the text. Known gluster errors (missing volume,
-   * stopped volume, glusterd down, ...) are thrown typed from either form.
+   * queryOnce, tried again with a jittered backoff while glusterd's transaction
+   * lock is busy. When it stays busy: a `busy` ClusterError saying the state is
+   * unknown, which callers must not read as a verdict on the volume.
    */
   private async query<T>(
     node: string,
@@ -112,47 +141,38 @@ export class GlusterOps {
     fromXml: (xml: string, host?: string) => T,
     fromText: (stdout: string) => T,
   ): Promise<T> {
-    const x = await this.ssh.exec(node, ['gluster', '--xml', ...args]);
-    if (x.stdout.includes('<cliOutput')) {
+    const { attempts, baseDelayMs, sleep, random } = this.busy;
+    for (let attempt = 1; ; attempt++) {
       try {
-        return fromXml(x.stdout, node);
+        return await this.queryOnce(node, args, fromXml, fromText);
       } catch (err) {
-        if (!isUnparsable(err)) throw err;
+        if (!isBusy(err)) throw err;
+        if (attempt >= attempts) {
+          throw new ClusterError(
+            `state unknown: glusterd's transaction lock was busy on ${attempts} tries of gluster ${args.join(' ')} (${err.message.trim()})`,
+            'busy',
+            node,
+          );
+        }
+        await sleep(Math.round(baseDelayMs * 2 ** (attempt - 1) * (0.5 + random())));
       }
-    } else {
-      // e.g. glusterd down: the CLI prints the plain sentence even with --xml.
-      this.raiseKnown(x);
     }
-    const t = await this.ssh.exec(node, ['gluster', ...args]);
-    this.check(t);
-    return this.withHost(node, () => fromText(t.stdout));
   }
 
-  /** Throws the typed error for a failed command: known gluster text, else RemoteCommandError. */
-  private check(r: ExecResult): void {
-    if (r.exitCode === 0) return;
-    this.fail(r);
-  }
-
-  private fail(r: ExecResult): never {
-    this.raiseKnown(r);
-    throw new RemoteCommandError(r.host, r.argv, r.exitCode, r.stderr || r.stdout);
-  }
-
-  private raiseKnown(r: ExecResult): void {
-    if (r.exitCode === 0 && !/Connection failed\./.test(r.stdout)) return;
-    const known = glusterErrorFromText(`${r.stderr}\n${r.stdout}`, r.host);
-    if (known) throw known;
-  }
-
-  /** Parser errors carry no host; name the node in them. */
-  private withHost<T>(node: string, parse: () => T): T {
-    try {
-      return parse();
-    } catch (err) {
-      if (isUnparsable(err) && err.host === undefined) throw new ClusterError(`${node}: ${err.message}`, err.kind, node);
-      throw err;
-    }
+  /**
+   * Runs `gluster --xml ARGS`; if that yields no parsable cliOutput document, runs
+   * `gluster ARGS` and parses the text. Known gluster errors (missing volume,
+   * stopped volume, glusterd down, ...) are thrown typed from either form.
+   */
+  private async queryOnce<T>(
+    node: string,
+    args: string[],
+    fromXml: (xml: string, host?: string) => T,
+    fromText: (stdout: string) => T,
+  ): Promise<T> {
+    const x = readXml(await this.ssh.exec(node, ['gluster', '--xml', ...args]), fromXml);
+    if (x !== undefined) return x;
+    return readText(await this.ssh.exec(node, ['gluster', ...args]), fromText);
   }
 }
 

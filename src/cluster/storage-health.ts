@@ -8,6 +8,9 @@ import type { Cluster } from './cluster.js';
 import type { Brick, GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeStatus } from './gluster-types.js';
 import { compareVersions } from './gluster-text.js';
 import { firstOk, settle, type Answer } from './answer.js';
+import { judgeMountSource, poolHostNames } from './mount-source.js';
+import { notConnectedMount } from './dead-mount.js';
+import { isBusy } from './gluster-errors.js';
 import { ClusterError, HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { worst, type Verdict } from '../report.js';
 
@@ -90,7 +93,8 @@ export async function collectStorageHealth(cluster: Cluster, volume = cluster.co
   }
   const { views, info, status, heal } = answers;
   const pool = mergePool(nodes, views);
-  const reasons = judge({ volume, nodes, views, info, status, heal, pool }, config.gluster.minVersion);
+  const poolHosts = poolHostNames(computes, views.flatMap((v) => (v.pool.ok ? v.pool.value : [])));
+  const reasons = judge({ volume, nodes, views, info, status, heal, pool }, config.gluster.minVersion, poolHosts);
   const verdict = worst('OK', ...reasons.map((r) => r.level));
   return { volume, nodes, views, info, status, heal, pool, verdict, reasons };
 }
@@ -128,7 +132,7 @@ function mergePool(nodes: NodeHealth[], views: PoolView[]): StorageHealth['pool'
   });
 }
 
-function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string): StorageHealth['reasons'] {
+function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string, poolHosts: string[]): StorageHealth['reasons'] {
   const fail: string[] = [];
   const warn: string[] = [];
   for (const n of h.nodes) {
@@ -143,15 +147,21 @@ function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string
     }
     if (!n.mount.ok) warn.push(`${n.node}: cannot read the instances mount (${why(n.mount.error)})`);
     else if (!n.mount.value.mounted) fail.push(`${n.node}: ${n.mount.value.target} is not mounted`);
-    else if (n.mount.value.fstype !== 'fuse.glusterfs') fail.push(`${n.node}: ${n.mount.value.target} is ${n.mount.value.fstype}, not fuse.glusterfs`);
-    else if (!n.mount.value.source?.endsWith(`:${h.volume}`)) fail.push(`${n.node}: ${n.mount.value.target} is mounted from ${n.mount.value.source}, not volume ${h.volume}`);
-    if (n.mount.ok && n.mount.value.exists && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
+    else if (n.mount.value.notConnected) {
+      const dead = notConnectedMount(n.node, n.mount.value, h.volume, h.status);
+      fail.push(`${n.node}: ${n.mount.value.target}: ${dead.detail}. ${dead.hint}`);
+    } else if (n.mount.value.fstype !== 'fuse.glusterfs') fail.push(`${n.node}: ${n.mount.value.target} is ${n.mount.value.fstype}, not fuse.glusterfs`);
+    else {
+      const source = judgeMountSource(n.mount.value.source, { volume: h.volume, poolHosts });
+      if (!source.ok) (source.level === 'FAIL' ? fail : warn).push(`${n.node}: ${n.mount.value.target} is ${source.reason}`);
+    }
+    if (n.mount.ok && n.mount.value.exists && !n.mount.value.notConnected && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
       warn.push(`${n.node}: ${n.mount.value.target} is owned ${n.mount.value.owner}:${n.mount.value.group}, not nova:nova`);
     }
   }
-  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) fail.push(`${v.node}: ${why(v.pool.error)}`);
+  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) (isBusy(v.pool.error) ? warn : fail).push(`${v.node}: ${why(v.pool.error)}`);
   for (const p of h.pool) if (p.connected === false) fail.push(`${p.host} disconnected (${p.state})`);
-  if (!h.status.ok) fail.push(`volume ${h.volume}: ${why(h.status.error)}`);
+  if (!h.status.ok) (isBusy(h.status.error) ? warn : fail).push(`volume ${h.volume}: ${why(h.status.error)}`);
   else for (const b of h.status.value.bricks) if (!b.online) fail.push(`brick ${b.name} offline`);
   if (h.info.ok && h.status.ok) {
     const listed = new Set(h.status.value.bricks.map((b) => b.name));

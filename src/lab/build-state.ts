@@ -50,6 +50,7 @@ function makeNode(name: string, i: number, isCompute: boolean, poolId: number, b
     shdPid: randomInt(10000, 32000),
     mounted: isCompute && !bare ? VOLUME_NAME : null,
     mountSource: `localhost:${VOLUME_NAME}`,
+    fuseDead: false,
     cacheUnsafe: false,
     maxLiveMigrations,
     dirs,

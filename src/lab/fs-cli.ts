@@ -41,6 +41,7 @@ function where(ctx: CommandContext, raw: string): Where {
 }
 
 function reachable(ctx: CommandContext, vol: Volume): boolean {
+  if (ctx.node.fuseDead) return false;
   return vol.status === 'Started' && vol.bricks.some((b) => brickOnline(ctx.state, vol, b.node));
 }
 
@@ -68,6 +69,7 @@ function parentOk(ctx: CommandContext, w: Where): Errno | undefined {
 
 /** A change below the mount needs the volume started and replica quorum (cluster.quorum-type auto). */
 function volumeWrite(ctx: CommandContext, w: Where & { kind: 'volume' }): Errno | undefined {
+  if (ctx.node.fuseDead) return 'ENOTCONN';
   const state = writable(ctx.state, w.vol);
   return state === 'ok' ? undefined : state;
 }

@@ -21,6 +21,8 @@ import {
   XML_OK,
 } from './gluster-views.js';
 import { advanceGluster } from './gluster-ops.js';
+import { lockConflict } from './gluster-lock.js';
+import { shdEnabled } from './gluster-views.js';
 import { defaultVolumeOptions } from './build-state.js';
 import { resolveHost, respawnBrick, type LabNode, type Volume } from './state.js';
 import type { LabExecResult } from './types.js';
@@ -53,6 +55,7 @@ const USAGE: Record<string, string> = {
     'volume create <NEW-VOLNAME> [[replica <COUNT> [arbiter <COUNT>]]|[replica 2 thin-arbiter 1]] [disperse [<COUNT>]] [disperse-data <COUNT>] [redundancy <COUNT>] [transport <tcp|rdma|tcp,rdma>] <NEW-BRICK> <TA-BRICK>... [force]',
   'volume start': 'volume start <VOLNAME> [force]',
   'volume stop': 'volume stop <VOLNAME> [force]',
+  'volume delete': 'volume delete <VOLNAME>',
   'volume status': 'volume status [all | <VOLNAME> [nfs|shd|<BRICK>|quotad]] [detail|clients|mem|inode|fd|callpool|tasks|client-list]',
   'volume heal': 'volume heal <VOLNAME> [enable | disable | full |statistics [heal-count [replica <HOSTNAME:BRICKNAME>]] |info [summary | split-brain] |split-brain {bigger-file <FILE> | latest-mtime <FILE> |source-brick <HOSTNAME:BRICKNAME> [<FILE>]} |granular-entry-heal {enable | disable}]',
   'volume info': 'volume info [all|<VOLNAME>]',
@@ -107,6 +110,8 @@ export const glusterCommand: LabCommand = (ctx, args) => {
         return volumeStart(call);
       case 'stop':
         return volumeStop(call);
+      case 'delete':
+        return volumeDelete(call);
     }
   }
   // The word the CLI's command tree does not know: the second for `volume`/`peer`/`pool`, else the first.
@@ -119,14 +124,18 @@ function findVolume(c: GlusterCall, name: string): Volume | undefined {
   return volumesOf(c.ctx.state, c.ctx.node).find((v) => v.name === name);
 }
 
-/** The answer of a command that changes something: `op: success`, or `op: failed: why` on stderr. */
-function opResult(c: GlusterCall, op: string, ok: boolean, message: string, exitCode = 1): LabExecResult {
+/**
+ * The answer of a command that changes something: `op: success`, or `op: failed: why` on
+ * stderr (exit 1). With --xml a refusal exits 0 with opRet -1 and `opErrno` (30800 for most,
+ * 0 for create: setup/volume-create-exists.xml, volume-stopped/volume-stop-again.xml).
+ */
+function opResult(c: GlusterCall, op: string, ok: boolean, message: string, opErrno = 30800): LabExecResult {
   if (c.xml) {
     const err = ok ? '  <opErrstr/>\n' : `  <opErrstr>${esc(message)}</opErrstr>\n`;
     const out = ok ? `  <output>${esc(message)}</output>\n` : '';
-    return result(`${XML_HEAD}  <opRet>${ok ? 0 : -1}</opRet>\n  <opErrno>0</opErrno>\n${err}${out}</cliOutput>\n`, '', ok ? 0 : exitCode);
+    return result(`${XML_HEAD}  <opRet>${ok ? 0 : -1}</opRet>\n  <opErrno>${ok ? 0 : opErrno}</opErrno>\n${err}${out}</cliOutput>\n`);
   }
-  return ok ? result(`${op}: ${message}\n`) : failure(`${op}: failed: ${message}\n`, exitCode);
+  return ok ? result(`${op}: ${message}\n`) : failure(`${op}: failed: ${message}\n`);
 }
 
 function peerProbe(c: GlusterCall) {
@@ -137,7 +146,7 @@ function peerProbe(c: GlusterCall) {
   const target = host === 'localhost' || host === '127.0.0.1' ? self : resolveHost(state, host);
   if (target === self) return opResult(c, 'peer probe', true, 'Probe on localhost not needed');
   if (!target || !target.glusterInstalled || !target.glusterdUp) {
-    return opResult(c, 'peer probe', false, 'Probe returned with Transport endpoint is not connected');
+    return opResult(c, 'peer probe', false, 'Probe returned with Transport endpoint is not connected', 107);
   }
   if (target.poolId === self.poolId) return opResult(c, 'peer probe', true, `Host ${host} port 24007 already in peer list`);
   if (peersOf(state, target).length > 0 || volumesOf(state, target).length > 0) {
@@ -172,13 +181,19 @@ function volumeStatusCmd(c: GlusterCall) {
   if (detail) rest.pop();
   if (rest.length > 1) return usage('volume status');
   const name = rest[0] ?? 'all';
+  const asked = name === 'all' ? volumesOf(state, node) : volumesOf(state, node).filter((v) => v.name === name);
+  // glusterd takes the volume's lock before it looks at the volume's state.
+  const locked = lockConflict(state, asked.map((v) => v.name), c.xml, name === 'all');
+  if (locked) return locked;
   if (name === 'all') {
     const vols = volumesOf(state, node);
     if (vols.length === 0) return result('No volumes present\n');
     if (c.xml) {
       const started = vols.filter((v) => v.status === 'Started');
       const body = started.map((v) => volumeStatusXml(state, node, v, detail)).join('');
-      return result(`${XML_HEAD}${XML_OK}  <volStatus>\n    <volumes>\n${body}    </volumes>\n  </volStatus>\n</cliOutput>\n`);
+      // No started volume: an empty element (volume-stopped/volume-status-all.xml).
+      const volumes = body ? `    <volumes>\n${body}    </volumes>\n` : '    <volumes/>\n';
+      return result(`${XML_HEAD}${XML_OK}  <volStatus>\n${volumes}  </volStatus>\n</cliOutput>\n`);
     }
     let stdout = '';
     let stderr = '';
@@ -199,8 +214,17 @@ function volumeHealCmd(c: GlusterCall) {
   const [, , name, sub, mode, ...extra] = c.words;
   if (name === undefined || extra.length > 0) return usage('volume heal');
   const v = findVolume(c, name);
+  const disabled = v !== undefined && !shdEnabled(v);
+  // heal-pending/heal-trigger-while-disabled, heal-statistics-heal-count (--xml is ignored for both).
+  const refused = (what: string) => failure(`${what} on volume ${name} has been unsuccessful:\nSelf-heal-daemon is disabled. Heal will not be triggered on volume ${name}\n`);
+  if (v && (sub === 'enable' || sub === 'disable') && mode === undefined) {
+    v.options = [['cluster.self-heal-daemon', sub], ...v.options.filter(([k]) => k !== 'cluster.self-heal-daemon')];
+    return result(`${sub === 'enable' ? 'Enable' : 'Disable'} heal on volume ${name} has been successful \n`);
+  }
+  if (v && sub === 'statistics' && mode === 'heal-count' && disabled) return refused('Gathering count of entries to be healed');
   if (sub === undefined) {
     if (!v) return failure(`Volume ${name} does not exist\nVolume heal failed.\n`);
+    if (disabled) return refused('Launching heal operation to perform index self heal');
     return result(`Launching heal operation to perform index self heal on volume ${name} has been successful \nUse heal info commands to check status.\n`);
   }
   if (sub !== 'info' || (mode !== undefined && mode !== 'summary' && mode !== 'split-brain')) return usage('volume heal');
@@ -232,25 +256,25 @@ function volumeCreate(c: GlusterCall) {
   if (args.length === 0 || args.some((b) => !/^[^:]+:\/.*/.test(b))) return usage('volume create');
   if (args.length % replica !== 0) return failure(`number of bricks is not a multiple of replica count\n\nUsage:\n${USAGE['volume create']}\n\n`);
   const op = `volume create: ${name}`;
-  if (findVolume(c, name)) return opResult(c, op, false, `Volume ${name} already exists`);
+  if (findVolume(c, name)) return opResult(c, op, false, `Volume ${name} already exists`, 0);
   const bricks: { node: LabNode; path: string; text: string }[] = [];
   for (const text of args) {
     const i = text.indexOf(':');
     const host = text.slice(0, i);
     const target = resolveHost(state, host);
     if (!target || (target !== node && (target.poolId !== node.poolId || !target.glusterdUp)) || !target.glusterInstalled) {
-      return opResult(c, op, false, `Host ${host} is not in 'Peer in Cluster' state`);
+      return opResult(c, op, false, `Host ${host} is not in 'Peer in Cluster' state`, 0);
     }
     bricks.push({ node: target, path: text.slice(i + 1), text });
   }
   if (!force) {
     const sameHost = bricks.some((b, i) => bricks.findIndex((x) => x.node === b.node) !== i);
     if (replica > 1 && sameHost) {
-      return opResult(c, op, false, "Multiple bricks of a replicate volume are present on the same server. This setup is not optimal. Bricks should be on different nodes to have best fault tolerant configuration. Use 'force' at the end of the command if you want to override this behavior. ");
+      return opResult(c, op, false, "Multiple bricks of a replicate volume are present on the same server. This setup is not optimal. Bricks should be on different nodes to have best fault tolerant configuration. Use 'force' at the end of the command if you want to override this behavior. ", 0);
     }
     // Every lab brick lives on the root file system, as in the captured cluster.
     const first = bricks.find((b) => b.node === node) ?? bricks[0]!;
-    return opResult(c, op, false, `The brick ${first.text} is being created in the root partition. It is recommended that you don't use the system's root partition for storage backend. Or use 'force' at the end of the command if you want to override this behavior.`);
+    return opResult(c, op, false, `The brick ${first.text} is being created in the root partition. It is recommended that you don't use the system's root partition for storage backend. Or use 'force' at the end of the command if you want to override this behavior.`, 0);
   }
   for (const b of bricks) {
     // glusterd creates a missing brick directory (and its parents).
@@ -294,13 +318,31 @@ function volumeStart(c: GlusterCall) {
   return opResult(c, op, true, 'success');
 }
 
+/**
+ * Without --mode=script the CLI asks on the terminal; over SSH stdin is at EOF, so it
+ * complains, exits 0 and does nothing (volume-stopped/volume-stop-without-script-mode).
+ */
+function unanswered(what: string): LabExecResult {
+  return result(`${what} Do you want to continue? (y/n) gluster cli read error\nInvalid input, please enter y/n\n`);
+}
+
+/** `volume delete VOL`: only a stopped (or never started) volume (two-volumes/volume-delete*). */
+function volumeDelete(c: GlusterCall) {
+  const [, , name, ...extra] = c.words;
+  if (name === undefined || extra.length > 0) return usage('volume delete');
+  if (!c.script) return unanswered('Deleting volume will erase all information about the volume.');
+  const op = `volume delete: ${name}`;
+  const v = findVolume(c, name);
+  if (!v) return opResult(c, op, false, `Volume ${name} does not exist`);
+  if (v.status === 'Started') return opResult(c, op, false, `Volume ${name} has been started.Volume needs to be stopped before deletion.`);
+  c.ctx.state.volumes.delete(name);
+  return opResult(c, op, true, 'success');
+}
+
 function volumeStop(c: GlusterCall) {
   const [, , name, force, ...extra] = c.words;
   if (name === undefined || extra.length > 0 || (force !== undefined && force !== 'force')) return usage('volume stop');
-  if (!c.script) {
-    // Without --mode=script the CLI asks on the terminal; over SSH there is no answer, so nothing is stopped.
-    return failure('', 1, 'Stopping volume will make its data inaccessible. Do you want to continue? (y/n) ');
-  }
+  if (!c.script) return unanswered('Stopping volume will make its data inaccessible.');
   const op = `volume stop: ${name}`;
   const v = findVolume(c, name);
   if (!v) return opResult(c, op, false, `Volume ${name} does not exist`);

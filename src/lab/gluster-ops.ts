@@ -4,6 +4,7 @@
  * too, when an entry is created or removed, as granular entry heal records it);
  * once every brick is back, the self-heal daemon clears them healSeconds later.
  */
+import { shdEnabled } from './gluster-views.js';
 import { randomUUID } from 'node:crypto';
 import { brickOnline, respawnBrick, type LabNode, type LabState, type Volume } from './state.js';
 
@@ -13,7 +14,8 @@ const ROOT_GFID = '00000000-0000-0000-0000-000000000001';
 export function advanceGluster(state: LabState, now: number): void {
   for (const v of state.volumes.values()) {
     const allUp = v.status === 'Started' && v.bricks.every((b) => brickOnline(state, v, b.node));
-    if (v.pending.size === 0 || !allUp) {
+    // With healing disabled nothing heals (heal-pending: entries stay until `heal enable`).
+    if (v.pending.size === 0 || !allUp || !shdEnabled(v)) {
       v.healStartAt = undefined;
       continue;
     }

@@ -25,7 +25,8 @@ export function peersOf(state: LabState, node: LabNode): LabNode[] {
 
 /** Volumes this node's glusterd knows: those of its pool. */
 export function volumesOf(state: LabState, node: LabNode): Volume[] {
-  return [...state.volumes.values()].filter((v) => v.poolId === node.poolId);
+  // glusterd keeps its volumes ordered by name (two-volumes: scratch-volume before vm-instances).
+  return [...state.volumes.values()].filter((v) => v.poolId === node.poolId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function peerStatus(state: LabState, node: LabNode, xml: boolean): string {
@@ -122,6 +123,11 @@ interface StatusRow {
   label: string;
 }
 
+/** `volume heal VOL disable` stops the self-heal daemons: their status rows go (heal-pending/volume-status). */
+export function shdEnabled(v: Volume): boolean {
+  return v.options.find(([k]) => k === 'cluster.self-heal-daemon')?.[1] !== 'disable';
+}
+
 /**
  * The rows the local glusterd can collect: bricks and self-heal daemons of
  * nodes whose glusterd answers (a disconnected peer's rows are absent, not N).
@@ -137,7 +143,7 @@ export function statusRows(state: LabState, local: LabNode, v: Volume): { bricks
     if (!shdNodes.includes(n)) shdNodes.push(n);
   }
   const shds: StatusRow[] = [];
-  if (v.replica > 1) {
+  if (v.replica > 1 && shdEnabled(v)) {
     // The local daemon first, as "localhost"; then the peers.
     shdNodes.sort((a, b) => (a === local ? -1 : b === local ? 1 : 0));
     for (const n of shdNodes) {

@@ -90,7 +90,7 @@ const umount: LabCommand = (ctx, args) => {
   let stderr = '';
   for (const p of paths) {
     const target = posix.resolve('/root', p);
-    if (ctx.node.mounted !== null && (target === MOUNT_POINT || p === ctx.node.mountSource)) ctx.node.mounted = null;
+    if (ctx.node.mounted !== null && (target === MOUNT_POINT || p === ctx.node.mountSource)) [ctx.node.mounted, ctx.node.fuseDead] = [null, false];
     else if (ctx.node.dirs.has(target)) stderr += `umount: ${target}: not mounted.\n`;
     else stderr += `umount: ${target}: no mount point specified.\n`;
   }

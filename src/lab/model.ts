@@ -7,6 +7,7 @@
 import { FILE_COMMANDS } from './fs-cli.js';
 import { glusterCommand } from './gluster-cli.js';
 import { advanceGluster, setGlusterd } from './gluster-ops.js';
+import { lockFault } from './gluster-lock.js';
 import { glusterfsCommand, HOST_COMMANDS } from './host-cli.js';
 import { novaCommand } from './nova-cli.js';
 import { advanceNova, findServer, setInstanceState } from './nova-ops.js';
@@ -31,7 +32,7 @@ export interface LabModelHandle extends LabModel {
 /** Every fault name `fault()` accepts. Transport faults are the SSH servers' and are ignored here. */
 export const LAB_FAULTS = [
   'brick-down', 'brick-up', 'glusterd-down', 'glusterd-up', 'gluster-version', 'cache-unsafe', 'cache-safe',
-  'unmount', 'mount', 'migration-fails', 'migration-ok', 'service-disable', 'service-enable',
+  'unmount', 'mount', 'fuse-dead', 'gluster-locked', 'gluster-unlocked', 'migration-fails', 'migration-ok', 'service-disable', 'service-enable',
   'nova-compute-down', 'nova-compute-up', 'instance-add', 'instance-state',
   'down', 'up', 'hang', 'unhang', 'slow', 'latency',
 ] as const;
@@ -153,12 +154,28 @@ function applyFault(state: LabState, node: LabNode, fault: string, arg: string |
     case 'unmount':
       requireCompute(node, fault);
       node.mounted = null;
+      node.fuseDead = false;
+      break;
+    case 'gluster-locked':
+      requireCompute(node, fault);
+      state.glusterLock = lockFault(node, arg);
+      break;
+    case 'gluster-unlocked':
+      state.glusterLock = null;
+      break;
+    case 'fuse-dead':
+      // The node's glusterfs client killed: findmnt still lists the mount, stat says ENOTCONN.
+      requireCompute(node, fault);
+      if (node.mounted === null) throw new Error(`lab fault fuse-dead: nothing is mounted on ${node.name}`);
+      node.fuseDead = true;
       break;
     case 'mount':
       requireCompute(node, fault);
       if (!state.volumes.has(VOLUME_NAME)) throw new Error(`lab fault mount: there is no volume ${VOLUME_NAME} yet`);
       node.mounted = VOLUME_NAME;
-      node.mountSource = `localhost:${VOLUME_NAME}`;
+      node.fuseDead = false;
+      // The source as findmnt shows it; the runbooks write both localhost:vm-instances and localhost:/vm-instances.
+      node.mountSource = arg?.trim() || `localhost:${VOLUME_NAME}`;
       break;
     case 'migration-fails':
       requireCompute(node, fault);

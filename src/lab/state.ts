@@ -3,6 +3,7 @@
  * mutate. Built once by build-state.ts; time-driven changes (migrations,
  * heals) are applied lazily by `advance` in model.ts, so nothing here runs timers.
  */
+import type { GlusterLock } from './gluster-lock.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { LabModelOptions } from './types.js';
 
@@ -41,6 +42,8 @@ export interface LabNode {
   mounted: string | null;
   /** The mount's source as given to mount(8), e.g. localhost:vm-instances. */
   mountSource: string;
+  /** fuse-dead fault: the glusterfs client process of the mount is gone; the mount stays listed, every access fails ENOTCONN. */
+  fuseDead: boolean;
   cacheUnsafe: boolean;
   /** nova.conf's max_concurrent_live_migrations: live migrations this node runs at once as the source. */
   maxLiveMigrations: number;
@@ -155,6 +158,8 @@ export interface LabState {
   instanceUuidBase: number;
   nextInstanceSeq: number;
   nextPoolId: number;
+  /** gluster-locked fault: another transaction holds glusterd's lock on a volume. */
+  glusterLock?: GlusterLock | null;
 }
 
 export const FLAVOR_TINY: Flavor = { id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1 };
