@@ -4,7 +4,7 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { blockingConnection } from '../redis.js';
+import { RedisUnavailable, waitingConnection } from '../redis.js';
 
 export const PREFIX = 'ferry';
 export const QUEUE = { migrate: 'migrate', evacuate: 'evacuate', bootstrap: 'bootstrap' } as const;
@@ -31,6 +31,17 @@ export const LOCK_MS = 15_000;
 export const STALLED_CHECK_MS = 5000;
 export const MAX_STALLED = 1000;
 
+/**
+ * The jobs of a command that needs Redis, checked before anything starts:
+ * `missing` when this process has no Redis at all, RedisUnavailable when Redis
+ * does not answer right now (a job is never left to start once Redis returns).
+ */
+export function requireJobs(jobs: Jobs | undefined, missing: string): Jobs {
+  if (!jobs) throw new Error(missing);
+  if (jobs.redis.status !== 'ready') throw new RedisUnavailable();
+  return jobs;
+}
+
 export function createJobs(redis: Redis): Jobs {
   const queues = new Map<QueueName, Queue>();
   const events = new Map<QueueName, QueueEvents>();
@@ -49,7 +60,7 @@ export function createJobs(redis: Redis): Jobs {
       let e = events.get(name);
       if (!e) {
         // QueueEvents blocks on XREAD, so it needs a connection of its own.
-        e = new QueueEvents(name, { connection: blockingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
+        e = new QueueEvents(name, { connection: waitingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
         events.set(name, e);
       }
       return e;
