@@ -12,7 +12,7 @@ export interface TestRedis {
   /** The PID of the redis-server running now. */
   pid: number;
   stop(): Promise<void>;
-  /** Starts redis-server again on the same port after stop() (with `persist`, with the data it had). */
+  /** Starts redis-server again on the same port after stop() (with `persist`, with the data it had); running already: nothing. */
   start(): Promise<void>;
 }
 
@@ -80,6 +80,9 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
-    start: launch,
+    async start() {
+      if (child.exitCode === null && child.signalCode === null) return;
+      await launch();
+    },
   };
 }
