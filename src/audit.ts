@@ -44,15 +44,21 @@ export function redisAudit(redis: Redis, log: Logger, url?: string): Audit {
   return {
     async record(entry) {
       const full: AuditEntry = { at: new Date().toISOString(), ...entry };
-      log.info({ audit: full }, 'audit');
-      if (redis.status !== 'ready') return logOnly;
-      try {
-        await redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', '100000', '*', 'entry', JSON.stringify(full));
-        return undefined;
-      } catch (err) {
-        if (isRedisUnavailable(err)) return logOnly;
-        throw err;
+      if (redis.status === 'ready') {
+        try {
+          await redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', '100000', '*', 'entry', JSON.stringify(full));
+          log.info({ audit: full }, 'audit');
+          return undefined;
+        } catch (err) {
+          if (!isRedisUnavailable(err)) {
+            log.info({ audit: full }, 'audit');
+            throw err;
+          }
+        }
       }
+      // The log is the only record now: at warn, so that a quieter log level keeps it.
+      log.warn({ audit: full }, 'audit (log only: Redis unreachable)');
+      return logOnly;
     },
     async recent(n) {
       const rows = await redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', n);
