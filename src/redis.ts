@@ -59,6 +59,17 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*):([^@/]*)@/, '//$1:***@');
 }
 
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/**
+ * Whether an error a BullMQ worker, queue or event reader emits is its Redis
+ * connection failing: each reconnect attempt while Redis is away emits one, and
+ * the request connection already says once that Redis went (and once that it is back).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  return isRedisUnavailable(err) || CONNECTION_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 /** Whether an error means Redis is not there (ours, or ioredis's own wording for a closed or retrying connection). */
 export function isRedisUnavailable(err: unknown): boolean {
   if (err instanceof RedisUnavailable) return true;

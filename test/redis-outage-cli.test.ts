@@ -43,7 +43,8 @@ async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Pro
   }
 }
 
-const STACK = /^\s+at /m;
+// A stack trace, printed or inside a JSON log line.
+const STACK = /^\s+at |\\n\s+at /m;
 
 test('ferry run "/gluster peers" with Redis unreachable answers the peers and says the audit went to the log only', async () => {
   await f.redis!.stop();

@@ -23,7 +23,8 @@ async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Pro
 
 const texts = () => h.slack.messages(CHANNEL).map(messageText);
 const count = (re: RegExp) => texts().filter((t) => re.test(t)).length;
-const STACK = /^\s+at /m;
+// A stack trace, printed or inside a JSON log line.
+const STACK = /^\s+at |\\n\s+at /m;
 
 test('with Redis killed under a serving ferry, /gluster peers answers with the audit note, once per request; /migrate answers that nothing was started', async () => {
   await h.redis.stop();

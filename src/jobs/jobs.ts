@@ -4,7 +4,8 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { RedisUnavailable, waitingConnection } from '../redis.js';
+import { isConnectionLoss, RedisUnavailable, waitingConnection } from '../redis.js';
+import type { Logger } from '../log.js';
 
 export const PREFIX = 'ferry';
 export const QUEUE = { migrate: 'migrate', evacuate: 'evacuate', bootstrap: 'bootstrap' } as const;
@@ -42,7 +43,11 @@ export function requireJobs(jobs: Jobs | undefined, missing: string): Jobs {
   return jobs;
 }
 
-export function createJobs(redis: Redis): Jobs {
+/** Queues and event readers on `redis`; their errors go to `log`, except Redis being away (said once, where the connection is opened). */
+export function createJobs(redis: Redis, log?: Logger): Jobs {
+  const onError = (err: Error) => {
+    if (!isConnectionLoss(err)) log?.error({ err }, 'queue error');
+  };
   const queues = new Map<QueueName, Queue>();
   const events = new Map<QueueName, QueueEvents>();
   const connection = redis as unknown as ConnectionOptions;
@@ -52,6 +57,7 @@ export function createJobs(redis: Redis): Jobs {
       let q = queues.get(name);
       if (!q) {
         q = new Queue(name, { connection, prefix: PREFIX });
+        q.on('error', onError);
         queues.set(name, q);
       }
       return q;
@@ -61,6 +67,7 @@ export function createJobs(redis: Redis): Jobs {
       if (!e) {
         // QueueEvents blocks on XREAD, so it needs a connection of its own.
         e = new QueueEvents(name, { connection: waitingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
+        e.on('error', onError);
         events.set(name, e);
       }
       return e;

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
-import { waitingConnection } from '../redis.js';
+import { isConnectionLoss, waitingConnection } from '../redis.js';
 import type { Notifier } from './notifier.js';
 import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, createJobs, type Jobs } from './jobs.js';
 import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
@@ -21,7 +21,7 @@ export interface Workers {
 export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): Workers {
   const log = rt.log.child({ component: 'worker' });
   // The work itself waits out a Redis restart (the request connection would fail at once): a running job resumes when Redis returns.
-  const jobs = createJobs(waitingConnection(rt.jobs.redis));
+  const jobs = createJobs(waitingConnection(rt.jobs.redis), log);
   const deps = { cluster: rt.cluster, jobs, notifier, log };
   const common = {
     prefix: PREFIX,
@@ -65,7 +65,11 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     });
   }
   const workers = [migrate, evacuate, bootstrap];
-  for (const w of workers) w.on('error', (err) => log.error({ err }, 'worker error'));
+  for (const w of workers) {
+    w.on('error', (err) => {
+      if (!isConnectionLoss(err)) log.error({ err }, 'worker error');
+    });
+  }
   return {
     async ready() {
       await Promise.all(workers.map((w) => w.waitUntilReady()));
