@@ -13,7 +13,7 @@ import { report, type Report } from './report.js';
 import { route } from './router.js';
 import { authorize } from './policy.js';
 import { ForbiddenError, UsageError } from './errors.js';
-import { isRedisUnavailable, redactUrl } from './redis.js';
+import { isRedisUnavailable, unreachableLine } from './redis.js';
 
 export interface DispatchDeps {
   commands: readonly CommandDefinition[];
@@ -87,7 +87,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     }
     if (isRedisUnavailable(err)) {
       // Expected while Redis is away: one line in the log and in the answer, no stack.
-      const line = `Redis at ${redactUrl(deps.config.redis.url)} is unreachable; nothing was started`;
+      const line = unreachableLine(deps.config.redis.url);
       log.warn({ command: name }, line);
       await audit(name, 'error', line);
       return { report: report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: [line] }), ephemeral: false, command: command?.name };

@@ -35,12 +35,17 @@ export async function openRedis(url: string, log?: Logger): Promise<Redis> {
   return redis;
 }
 
+/** The one-line answer to a request that needs Redis while it is away. */
+export function unreachableLine(url: string): string {
+  return `Redis at ${redactUrl(url)} is unreachable; nothing was started`;
+}
+
 /** A request connection that must answer now, or an error naming Redis (for one-off tools). */
 export async function connectRedis(url: string, log?: Logger): Promise<Redis> {
   const redis = await openRedis(url, log);
   if (redis.status === 'ready') return redis;
   redis.disconnect();
-  throw new Error(`Redis at ${redactUrl(url)} is unreachable; nothing was started`);
+  throw new Error(unreachableLine(url));
 }
 
 /**

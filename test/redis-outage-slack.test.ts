@@ -26,7 +26,7 @@ const count = (re: RegExp) => texts().filter((t) => re.test(t)).length;
 // A stack trace, printed or inside a JSON log line.
 const STACK = /^\s+at |\\n\s+at /m;
 
-test('with Redis killed under a serving ferry, /gluster peers answers with the audit note, once per request; /migrate answers that nothing was started', async () => {
+test('with Redis killed under a serving ferry, /gluster peers answers with the audit note, once per request; /migrate and an Approve button answer that nothing was started', async () => {
   await h.redis.stop();
   const peers = /Gluster peers/;
   const before = count(peers);
@@ -44,6 +44,9 @@ test('with Redis killed under a serving ferry, /gluster peers answers with the a
   expect(refused.text + JSON.stringify(refused.blocks)).toContain(`Redis at ${h.redis.url} is unreachable; nothing was started`);
   expect(count(peers)).toBe(before + 1);
   expect(h.lab.calls().filter((c) => c.argv.includes('live-migration'))).toHaveLength(0);
+
+  await h.button('ferry_approve', 'abcd1234', { user: 'U_APPROVER', messageTs: '1700000000.000100' });
+  await h.waitForEphemeral((t) => t.includes(`Redis at ${h.redis.url} is unreachable; nothing was started`));
   expect(h.output()).not.toMatch(STACK);
   await h.redis.start();
 });
