@@ -49,7 +49,7 @@ const STACK = /^\s+at |\\n\s+at /m;
 test('ferry run "/gluster peers" with Redis unreachable answers the peers and says the audit went to the log only', async () => {
   await f.redis!.stop();
   const r = await ferryRun('/gluster peers');
-  expect(r.stdout).toContain('3 peers, all connected');
+  expect(r.stdout).toMatch(/^Gluster peers\n[\s\S]*^Peers\n/m);
   expect(r.stdout).toContain(`audit: Redis at ${f.redis!.url} is unreachable; this entry went to the log only`);
   expect(r.code).toBe(0);
   expect(r.stderr).not.toMatch(STACK);
