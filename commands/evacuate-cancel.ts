@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Job } from 'bullmq';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { QUEUE } from '../src/jobs/jobs.js';
+import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
 import { decideApproval, getApproval } from '../src/jobs/approvals.js';
 import { counts } from '../src/jobs/evacuation-report.js';
 import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
@@ -16,8 +16,8 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'operator',
-  run: async ({ args, jobs, user }): Promise<Report> => {
-    if (!jobs) throw new Error('/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
+  run: async ({ args, jobs: ctxJobs, user }): Promise<Report> => {
+    const jobs = requireJobs(ctxJobs, '/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;
     if (!job) {
       // Not started yet: cancelling the request is rejecting it (the requester or an approver may).

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import type { EvacuationPlan } from '../src/cluster/evacuation-plan.js';
-import { QUEUE } from '../src/jobs/jobs.js';
+import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
 import { getApproval } from '../src/jobs/approvals.js';
 import { evacuationJobId, readEvacuation, type EvacuationJobData, type EvacuationResult } from '../src/jobs/evacuation.js';
 import { supersededKey } from '../src/jobs/evacuation-executor.js';
@@ -23,8 +23,8 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'viewer',
-  run: async ({ args, jobs }): Promise<Report> => {
-    if (!jobs) throw new Error('/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
+  run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
+    const jobs = requireJobs(ctxJobs, '/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const queue = jobs.queue(QUEUE.evacuate);
     // State first: a job read before it completed would have no return value yet.
     const state = await queue.getJobState(evacuationJobId(args.id));

@@ -6,6 +6,7 @@ import { findCompute } from '../src/config.js';
 import { planEvacuation } from '../src/cluster/evacuation-plan.js';
 import { planReport } from '../src/jobs/evacuation-report.js';
 import { hostEvacuation } from '../src/jobs/evacuation.js';
+import { requireJobs } from '../src/jobs/jobs.js';
 import { createApproval, setApprovalMessage } from '../src/jobs/approvals.js';
 
 const Targets = z
@@ -32,7 +33,7 @@ export default defineCommand({
   }),
   role: 'operator',
   approval: true,
-  run: async ({ args, cluster, jobs, user, progress, config }): Promise<Report> => {
+  run: async ({ args, cluster, jobs: ctxJobs, user, progress, config }): Promise<Report> => {
     const computes = config.nodes.computes.map((n) => n.name).join(', ');
     const source = findCompute(cluster.config, args.host);
     const wrong = [
@@ -43,7 +44,8 @@ export default defineCommand({
     if (wrong.length) return report({ title: `Not evacuating ${args.host}`, verdict: 'FAIL', reasons: wrong, notes: ['Nothing was started.'] });
     const host = source!.name;
     const to = args.to?.map((t) => findCompute(cluster.config, t)!.name);
-    const running = jobs ? await hostEvacuation(jobs, host) : null;
+    // While Redis is away a dry run still plans; a real one stops below, before anything starts.
+    const running = ctxJobs?.redis.status === 'ready' ? await hostEvacuation(ctxJobs, host) : null;
     if (running) return report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] });
     const reason = args.reason ?? `evacuated by ferry for ${user.id}`;
     const plan = await planEvacuation(cluster, { host, reason, ...(to ? { targets: to } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
@@ -51,7 +53,7 @@ export default defineCommand({
     if (plan.moves.length > 0 && plan.moves.every((m) => m.verdict === 'FAIL')) {
       return { ...planReport(plan), title: `Not evacuating ${host}: no instance can move`, notes: ['Nothing was started and nothing was disabled. Fix what the preflight says, then ask again.'] };
     }
-    if (!jobs) throw new Error('/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    const jobs = requireJobs(ctxJobs, '/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const line = ['/evacuate', host, ...(to ? ['--to', to.join(',')] : []), ...(args.concurrency ? ['--concurrency', String(args.concurrency)] : []), ...(args.reason ? ['--reason', JSON.stringify(args.reason)] : [])].join(' ');
     const request = await createApproval(jobs.redis, { kind: 'evacuate', line, requestedBy: user.id, channel: user.channel, payload: plan }, config.policy.approvalTtlSeconds);
     const asked: Report = {

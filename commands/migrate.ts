@@ -4,6 +4,7 @@ import { report, type Report } from '../src/report.js';
 import { HostArg, InstanceRef } from '../src/router.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
 import { AlreadyMigrating, enqueueMigration, pendingHeal } from '../src/jobs/migration.js';
+import { requireJobs } from '../src/jobs/jobs.js';
 
 /** The preflight as a table: one row per check. */
 export function preflightTable(pf: MigrationPreflight) {
@@ -21,7 +22,7 @@ export default defineCommand({
   flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
   args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
   role: 'operator',
-  run: async ({ args, cluster, jobs, user, progress, requestId, config }): Promise<Report> => {
+  run: async ({ args, cluster, jobs: ctxJobs, user, progress, requestId, config }): Promise<Report> => {
     const pf = await preflightMigration(cluster, args.instance, args.target);
     const failing = pf.checks.filter((c) => c.verdict === 'FAIL');
     const title = `${args.instance} → ${args.target}`;
@@ -35,7 +36,7 @@ export default defineCommand({
       else if (!args.force) notes.push('An admin may override with --force (audited).');
       return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: failing.map((c) => `${c.check}: ${c.detail}`), tables: [preflightTable(pf)], notes });
     }
-    if (!jobs) throw new Error('/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    const jobs = requireJobs(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const server = pf.server!;
     const target = pf.target!;
     const queued = report({

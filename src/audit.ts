@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from './log.js';
 import type { Verdict } from './report.js';
+import { isRedisUnavailable, redactUrl } from './redis.js';
 
 export interface AuditEntry {
   at: string;
@@ -18,7 +19,11 @@ export interface AuditEntry {
 }
 
 export interface Audit {
-  record(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+  /**
+   * Writes the entry. Resolves with a note for the answer when the entry could
+   * only go to the log (Redis unreachable), undefined when it is in the trail.
+   */
+  record(entry: Omit<AuditEntry, 'at'>): Promise<string | undefined>;
   /** Newest first. */
   recent(n: number): Promise<AuditEntry[]>;
 }
@@ -30,13 +35,30 @@ export function outcomeOf(verdict: Verdict): 'ok' | 'warn' | 'fail' {
   return verdict === 'FAIL' ? 'fail' : verdict === 'WARN' ? 'warn' : 'ok';
 }
 
-/** Audit to the log and to a capped Redis stream. */
-export function redisAudit(redis: Redis, log: Logger): Audit {
+/**
+ * Audit to the log and to a capped Redis stream. While Redis is unreachable the
+ * log line is the only record, and the answer says so.
+ */
+export function redisAudit(redis: Redis, log: Logger, url?: string): Audit {
+  const logOnly = `audit: Redis${url ? ` at ${redactUrl(url)}` : ''} is unreachable; this entry went to the log only`;
   return {
     async record(entry) {
       const full: AuditEntry = { at: new Date().toISOString(), ...entry };
-      log.info({ audit: full }, 'audit');
-      await redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', '100000', '*', 'entry', JSON.stringify(full));
+      if (redis.status === 'ready') {
+        try {
+          await redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', '100000', '*', 'entry', JSON.stringify(full));
+          log.info({ audit: full }, 'audit');
+          return undefined;
+        } catch (err) {
+          if (!isRedisUnavailable(err)) {
+            log.info({ audit: full }, 'audit');
+            throw err;
+          }
+        }
+      }
+      // The log is the only record now: at warn, so that a quieter log level keeps it.
+      log.warn({ audit: full }, 'audit (log only: Redis unreachable)');
+      return logOnly;
     },
     async recent(n) {
       const rows = await redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', n);
@@ -53,6 +75,7 @@ export function logAudit(log: Logger): Audit {
       const full: AuditEntry = { at: new Date().toISOString(), ...entry };
       log.info({ audit: full }, 'audit');
       kept.unshift(full);
+      return undefined;
     },
     async recent(n) {
       return kept.slice(0, n);

@@ -13,7 +13,7 @@ import { report, type Report } from './report.js';
 import { route } from './router.js';
 import { authorize } from './policy.js';
 import { ForbiddenError, isExpectedError, UsageError } from './errors.js';
-import { isRedisUnavailable } from './redis.js';
+import { isRedisUnavailable, unreachableLine } from './redis.js';
 
 export interface DispatchDeps {
   commands: readonly CommandDefinition[];
@@ -45,10 +45,15 @@ export interface Outcome {
 export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promise<Outcome> {
   const requestId = req.requestId ?? randomUUID();
   const log = deps.log.child({ requestId, user: req.userId });
-  const audit = (command: string, outcome: AuditEntry['outcome'], detail?: string) =>
-    deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
+  // A note for the answer when the entry went to the log only (Redis unreachable).
+  let auditNote: string | undefined;
+  const audit = async (command: string, outcome: AuditEntry['outcome'], detail?: string) => {
+    auditNote = await deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
       log.error({ err }, 'audit write failed');
+      return undefined;
     });
+  };
+  const noted = (r: Report): Report => (auditNote ? { ...r, notes: [...r.notes, auditNote] } : r);
 
   let command: CommandDefinition | undefined;
   try {
@@ -69,27 +74,29 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       requestId,
     });
     await audit(command.name, outcomeOf(result.verdict), result.reasons[0]);
-    return { report: result, ephemeral: command.name === 'ferry help', command: command.name };
+    return { report: noted(result), ephemeral: command.name === 'ferry help', command: command.name };
   } catch (err) {
     const name = command?.name ?? commandNameOf(req.line, deps.commands);
     if (err instanceof UsageError) {
       await audit(name, 'usage', err.message);
-      return { report: usageReport(err), ephemeral: true, command: command?.name };
+      return { report: noted(usageReport(err)), ephemeral: true, command: command?.name };
     }
     if (err instanceof ForbiddenError) {
       await audit(name, 'refused', err.message);
-      return { report: report({ title: 'Not allowed', verdict: 'FAIL', reasons: [err.message] }), ephemeral: true, command: command?.name };
+      return { report: noted(report({ title: 'Not allowed', verdict: 'FAIL', reasons: [err.message] })), ephemeral: true, command: command?.name };
     }
     if (isRedisUnavailable(err)) {
-      log.error({ err }, 'Redis unavailable');
-      await audit(name, 'error', 'Redis unavailable');
-      return { report: report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: ['Redis is unreachable, so ferry cannot keep track of work or locks: nothing was started'], notes: ['Try again once Redis answers; /gluster and /nova read commands work without it from `ferry run`.'] }), ephemeral: false, command: command?.name };
+      // Expected while Redis is away: one line in the log and in the answer, no stack.
+      const line = unreachableLine(deps.config.redis.url);
+      log.warn({ command: name }, line);
+      await audit(name, 'error', line);
+      return { report: report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: [line] }), ephemeral: false, command: command?.name };
     }
     // A typed error is an answer the user already sees; only a bug needs its stack in the log.
     if (isExpectedError(err)) log.info({ code: err.code, reason: err.message }, 'command failed');
     else log.error({ err }, 'command failed');
     await audit(name, 'error', (err as Error).message);
-    return { report: errorReport(name, err as Error), ephemeral: false, command: command?.name };
+    return { report: noted(errorReport(name, err as Error)), ephemeral: false, command: command?.name };
   }
 }
 

@@ -5,6 +5,7 @@ import { createLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
 import { createNotifier } from '../jobs/notifier.js';
 import { startWorkers } from '../jobs/workers.js';
+import { redactUrl } from '../redis.js';
 
 export async function workerCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
@@ -12,8 +13,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const log = createLogger(config.env.LOG_LEVEL);
   const rt = await createRuntime(config, log, { redis: true });
   const workers = startWorkers({ ...rt, jobs: rt.jobs! }, createNotifier(config, log));
-  console.log('ferry worker ready');
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
       await workers.close();
       await rt.close();
@@ -22,5 +22,12 @@ export async function workerCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  // Started without Redis, the worker waits for it and takes jobs from the moment it answers.
+  if (!rt.redisReady()) console.error(`ferry worker: Redis at ${redactUrl(config.redis.url)} is unreachable; waiting for it`);
+  workers.ready().then(
+    () => console.log('ferry worker ready'),
+    (err: Error) => log.error({ reason: err.message }, 'workers stopped before Redis answered'),
+  );
+  await stopped;
   return 0;
 }

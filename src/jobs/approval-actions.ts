@@ -10,6 +10,7 @@ import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
 import { decideApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
 import { report, type Report } from '../report.js';
+import { unreachableLine } from '../redis.js';
 
 export interface ApprovalContext {
   rt: Runtime & { jobs: Jobs };
@@ -25,6 +26,8 @@ export async function handleApproval(
   executors: Record<string, Executor>,
   args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string },
 ): Promise<Report> {
+  // Decided nothing, and says so in one line, rather than a connection error.
+  if (!ctx.rt.redisReady()) return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [unreachableLine(ctx.rt.config.redis.url)] });
   const result = await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, args.decision);
   const command = result.request?.kind ?? 'approval';
   const line = result.request?.line ?? `approval ${args.approvalId}`;

@@ -7,11 +7,12 @@
 import type { CommandContext } from '../command.js';
 import type { Report } from '../report.js';
 import { createApproval, setApprovalMessage } from './approvals.js';
+import { requireJobs } from './jobs.js';
 
 /** Asks for a second person's approval of `shown`; resolves with the report that carries the request. */
 export async function askApproval<P>(ctx: CommandContext<unknown>, kind: string, line: string, shown: Report, payload: P): Promise<Report> {
-  const { jobs, user, config } = ctx;
-  if (!jobs) throw new Error(`/${kind} needs a second person's approval, which ferry keeps in Redis (set REDIS_URL or redis.url in ferry.yml); nothing was run`);
+  const { user, config } = ctx;
+  const jobs = requireJobs(ctx.jobs, `/${kind} needs a second person's approval, which ferry keeps in Redis (set REDIS_URL or redis.url in ferry.yml); nothing was run`);
   const request = await createApproval(jobs.redis, { kind, line, requestedBy: user.id, channel: user.channel, payload }, config.policy.approvalTtlSeconds);
   const asked: Report = {
     ...shown,

@@ -4,7 +4,8 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { blockingConnection } from '../redis.js';
+import { isConnectionLoss, RedisUnavailable, waitingConnection } from '../redis.js';
+import type { Logger } from '../log.js';
 
 export const PREFIX = 'ferry';
 export const QUEUE = { migrate: 'migrate', evacuate: 'evacuate', bootstrap: 'bootstrap' } as const;
@@ -31,7 +32,22 @@ export const LOCK_MS = 15_000;
 export const STALLED_CHECK_MS = 5000;
 export const MAX_STALLED = 1000;
 
-export function createJobs(redis: Redis): Jobs {
+/**
+ * The jobs of a command that needs Redis, checked before anything starts:
+ * `missing` when this process has no Redis at all, RedisUnavailable when Redis
+ * does not answer right now (a job is never left to start once Redis returns).
+ */
+export function requireJobs(jobs: Jobs | undefined, missing: string): Jobs {
+  if (!jobs) throw new Error(missing);
+  if (jobs.redis.status !== 'ready') throw new RedisUnavailable();
+  return jobs;
+}
+
+/** Queues and event readers on `redis`; their errors go to `log`, except Redis being away (said once, where the connection is opened). */
+export function createJobs(redis: Redis, log?: Logger): Jobs {
+  const onError = (err: Error) => {
+    if (!isConnectionLoss(err)) log?.error({ err }, 'queue error');
+  };
   const queues = new Map<QueueName, Queue>();
   const events = new Map<QueueName, QueueEvents>();
   const connection = redis as unknown as ConnectionOptions;
@@ -41,6 +57,7 @@ export function createJobs(redis: Redis): Jobs {
       let q = queues.get(name);
       if (!q) {
         q = new Queue(name, { connection, prefix: PREFIX });
+        q.on('error', onError);
         queues.set(name, q);
       }
       return q;
@@ -49,7 +66,8 @@ export function createJobs(redis: Redis): Jobs {
       let e = events.get(name);
       if (!e) {
         // QueueEvents blocks on XREAD, so it needs a connection of its own.
-        e = new QueueEvents(name, { connection: blockingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
+        e = new QueueEvents(name, { connection: waitingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
+        e.on('error', onError);
         events.set(name, e);
       }
       return e;

@@ -5,20 +5,24 @@
 import { hostname } from 'node:os';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
-import { blockingConnection } from '../redis.js';
+import { isConnectionLoss, waitingConnection } from '../redis.js';
 import type { Notifier } from './notifier.js';
-import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, type Jobs } from './jobs.js';
+import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, createJobs, type Jobs } from './jobs.js';
 import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
 import { evacuationJobFailed, processEvacuation, type EvacuationJobData } from './evacuation.js';
 import { bootstrapJobFailed, processBootstrap, type BootstrapJobData } from './bootstrap.js';
 
 export interface Workers {
+  /** Resolves once every worker is connected to Redis (at once, or when Redis comes back). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): Workers {
   const log = rt.log.child({ component: 'worker' });
-  const deps = { cluster: rt.cluster, jobs: rt.jobs, notifier, log };
+  // The work itself waits out a Redis restart (the request connection would fail at once): a running job resumes when Redis returns.
+  const jobs = createJobs(waitingConnection(rt.jobs.redis), log);
+  const deps = { cluster: rt.cluster, jobs, notifier, log };
   const common = {
     prefix: PREFIX,
     lockDuration: LOCK_MS,
@@ -27,10 +31,10 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     // Recorded on each job it takes (job.processedBy): which process did the work.
     name: `${hostname()}:${process.pid}`,
   };
-  const connections: ReturnType<typeof rt.jobs.redis.duplicate>[] = [];
+  const connections = [jobs.redis];
   // A worker blocks on its connection, so each gets its own, closed with it.
   const connection = () => {
-    const c = blockingConnection(rt.jobs.redis);
+    const c = waitingConnection(rt.jobs.redis);
     connections.push(c);
     return c as unknown as ConnectionOptions;
   };
@@ -61,13 +65,21 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     });
   }
   const workers = [migrate, evacuate, bootstrap];
-  for (const w of workers) w.on('error', (err) => log.error({ err }, 'worker error'));
+  for (const w of workers) {
+    w.on('error', (err) => {
+      if (!isConnectionLoss(err)) log.error({ err }, 'worker error');
+    });
+  }
   return {
+    async ready() {
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
     async close() {
       // Evacuations first, then migrations: both hand themselves back to the queue instead of waiting for nova.
       stopping = true;
       await evacuate.close();
       await Promise.all(workers.map((w) => w.close()));
+      await jobs.close();
       for (const c of connections) c.disconnect();
     },
   };

@@ -42,7 +42,6 @@ export interface SlackApp {
 // Every slash command routed here is answered: one the catalog does not know gets the router's
 // "unknown command" (an unanswered one would leave the user with Slack's "dispatch_failed").
 const SLASH = /^\/\S+$/;
-const SEEN_TTL_SECONDS = 3600;
 
 const stoppingReport = makeReport({ title: 'ferry is restarting', verdict: 'FAIL', reasons: ['nothing was run; try again in a minute'] });
 
@@ -102,7 +101,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     return p;
   };
   /** true the first time a key is seen; a redelivery finds it taken. */
-  const firstTime = async (key: string) => (await runtime.redis.set(`ferry:seen:${key}`, '1', 'EX', SEEN_TTL_SECONDS, 'NX')) === 'OK';
+  const firstTime = runtime.firstDelivery;
 
   app.command(SLASH, async ({ command, ack, respond }) => {
     await ack();

@@ -16,7 +16,7 @@ import { startWorkers, type Workers } from '../../src/jobs/workers.js';
 import { waitForJob } from '../../src/cli/wait-job.js';
 import { commands } from '../../commands/index.js';
 import type { Report } from '../../src/report.js';
-import { startRedis, type TestRedis } from './redis.js';
+import { startRedis, type RedisServerOptions, type TestRedis } from './redis.js';
 
 export interface LabFerry {
   lab: Lab;
@@ -36,9 +36,9 @@ export interface LabFerry {
   stop(): Promise<void>;
 }
 
-export async function startLabFerry(opts: Omit<LabOptions, 'dir'> & { redis?: boolean; workers?: boolean; env?: Record<string, string> } = {}): Promise<LabFerry> {
+export async function startLabFerry(opts: Omit<LabOptions, 'dir'> & { redis?: boolean | RedisServerOptions; workers?: boolean; env?: Record<string, string> } = {}): Promise<LabFerry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-lab-'));
-  const [lab, redis] = await Promise.all([startLab({ ...opts, dir }), opts.redis ? startRedis() : undefined]);
+  const [lab, redis] = await Promise.all([startLab({ ...opts, dir }), opts.redis ? startRedis(opts.redis === true ? {} : opts.redis) : undefined]);
   const env = { FERRY_CONFIG: lab.configPath, ...(redis ? { REDIS_URL: redis.url } : {}), ...opts.env };
   const config = loadConfigFile(env);
   const log = pino({ level: 'silent' });

@@ -1,1 +1,1 @@
-export { startRedis, freePort, type TestRedis } from '../../src/lab/redis-server.js';
+export { startRedis, freePort, type TestRedis, type RedisServerOptions } from '../../src/lab/redis-server.js';
