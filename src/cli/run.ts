@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { ConfigMissingError, FileSchema, loadConfigFile, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { createRuntime, type Runtime } from '../runtime.js';
+import { unreachableLine } from '../redis.js';
 import { dispatch } from '../dispatch.js';
 import { roleOf } from '../policy.js';
 import { route } from '../router.js';
@@ -111,22 +112,17 @@ export async function runCommand(argv: string[]): Promise<number> {
 /**
  * The runtime, with Redis when ferry.yml's redis.url, REDIS_URL (which overrides
  * it) or --redis names one. A Redis that does not answer stops the run only when
- * --redis asked for it; otherwise read commands go on without it, and say so.
+ * --redis asked for it; otherwise read commands go on without it, and their answer
+ * says the audit entry went to the log only.
  */
 async function runtimeFor(config: Config, log: Logger, demanded: boolean | undefined): Promise<Runtime | undefined> {
-  const wanted = demanded ?? config.redis.configured;
-  try {
-    return await createRuntime(config, log, { redis: wanted });
-  } catch (err) {
-    if (!wanted) throw err;
-    const why = err instanceof Error ? err.message : String(err);
-    if (demanded) {
-      console.error(`ferry: ${why}`);
-      return undefined;
-    }
-    console.error(`ferry: ${why.replace(/; nothing was started$/, '')}; going on without it (read commands only)`);
-    return await createRuntime(config, log, { redis: false });
+  const rt = await createRuntime(config, log, { redis: demanded ?? config.redis.configured });
+  if (demanded && !rt.redisReady()) {
+    console.error(`ferry: ${unreachableLine(config.redis.url)}`);
+    await rt.close();
+    return undefined;
   }
+  return rt;
 }
 
 function isHelp(line: string): boolean {

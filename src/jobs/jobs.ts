@@ -49,7 +49,7 @@ export function createJobs(redis: Redis, log?: Logger): Jobs {
     if (!isConnectionLoss(err)) log?.error({ err }, 'queue error');
   };
   const queues = new Map<QueueName, Queue>();
-  const events = new Map<QueueName, QueueEvents>();
+  const events = new Map<QueueName, { reader: QueueEvents; conn: Redis }>();
   const connection = redis as unknown as ConnectionOptions;
   return {
     redis,
@@ -65,17 +65,19 @@ export function createJobs(redis: Redis, log?: Logger): Jobs {
     events(name) {
       let e = events.get(name);
       if (!e) {
-        // QueueEvents blocks on XREAD, so it needs a connection of its own.
-        e = new QueueEvents(name, { connection: waitingConnection(redis) as unknown as ConnectionOptions, prefix: PREFIX });
-        e.on('error', onError);
+        // QueueEvents blocks on XREAD, so it needs a connection of its own (BullMQ reads on a duplicate of it: both are closed with it).
+        const conn = waitingConnection(redis);
+        e = { reader: new QueueEvents(name, { connection: conn as unknown as ConnectionOptions, prefix: PREFIX }), conn };
+        e.reader.on('error', onError);
         events.set(name, e);
       }
-      return e;
+      return e.reader;
     },
     async close() {
-      await Promise.all([...events.values()].map(async (e) => {
-        const conn = await e.client;
-        await e.close();
+      await Promise.all([...events.values()].map(async ({ reader, conn }) => {
+        const client = await reader.client;
+        await reader.close();
+        client.disconnect();
         conn.disconnect();
       }));
       await Promise.all([...queues.values()].map((q) => q.close()));
