@@ -167,8 +167,10 @@ describe('nova and openstack captures', () => {
   it.each([
     'nova-service-list', 'nova-service-list-compute01', 'nova-service-disable', 'nova-service-list-disabled', 'nova-service-enable',
     'nova-service-disable-old-syntax', 'nova-hypervisor-list', 'nova-hypervisor-show', 'nova-hypervisor-show-2.87',
-    'nova-live-migration-missing', 'nova-live-migration-nosuchhost', 'nova-live-migration-samehost', 'nova-live-migration-shutoff',
+    'nova-live-migration-missing', 'nova-live-migration-nosuchhost', 'nova-live-migration-shutoff',
   ])('%s', (n) => expectCapture(lab, `nova/${n}`));
+  // nova/nova-live-migration-samehost (the stand-in API's 400) is not what real nova does: it accepts and
+  // records the migration in error (real/nova-26/nova-live-migration-same-host), which the lab follows.
   it('nova-live-migration, then halfway', async () => {
     vi.setSystemTime(t0);
     await expectCapture(lab, 'nova/nova-live-migration');

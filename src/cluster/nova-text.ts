@@ -5,6 +5,7 @@
  */
 import { AmbiguousError, ClusterError, NotFoundError } from '../errors.js';
 import { readTable, tableRecords } from './prettytable.js';
+import { parsePyLiteral } from './py-literal.js';
 import { actionFrom, hypervisorFrom, migrationFrom, networksFromText, recFromText, serviceFrom, get, need } from './nova-records.js';
 import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
 import { powerStateText } from './nova-types.js';
@@ -99,17 +100,17 @@ export interface ActionEvent {
 }
 
 /**
- * The events of `nova instance-action X REQ`. Its `events` value is a JSON list that
- * novaclient wraps over several table rows; a traceback's own line breaks come back
- * as raw newlines, which JSON does not allow inside strings, so they are escaped first.
+ * The events of `nova instance-action X REQ`. novaclient 18 prints them with
+ * `pprint.pformat` (a Python literal: capture nova-instance-action-cirros4-failed)
+ * over several table rows; an unreadable value is an `unparsable` ClusterError, not "no events".
  */
 export function parseActionEvents(stdout: string): ActionEvent[] {
   const table = readTable(stdout, 'nova instance-action');
   const raw = table.rows.find((r) => r[0] === 'events')?.[1] ?? '[]';
-  return eventsFromJson(raw.replace(/\n/g, '\\n'));
+  return eventsFrom(parsePyLiteral(raw, 'nova instance-action events'));
 }
 
-/** The events list as JSON text (nova's property, or openstack's `events` field). */
+/** The events list as JSON text (openstack's `events` field). */
 export function eventsFromJson(text: string): ActionEvent[] {
   let list: unknown;
   try {
@@ -117,10 +118,14 @@ export function eventsFromJson(text: string): ActionEvent[] {
   } catch {
     return [];
   }
+  return eventsFrom(list);
+}
+
+function eventsFrom(list: unknown): ActionEvent[] {
   if (!Array.isArray(list)) return [];
   return list.map((e: Record<string, unknown>) => {
     const tb = typeof e.traceback === 'string' ? e.traceback.trim().split('\n').at(-1) : undefined;
-    const details = typeof e.details === 'string' && e.details ? e.details : tb || null;
+    const details = typeof e.details === 'string' && e.details.trim() ? e.details.trim() : tb || null;
     return { event: String(e.event ?? ''), result: typeof e.result === 'string' ? e.result : null, details };
   });
 }

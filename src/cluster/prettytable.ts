@@ -38,14 +38,16 @@ export function readTable(text: string, what: string): Table {
     const cells = cellsOf(line);
     const prev = rows.at(-1);
     if (cells[0] === '' && prev) {
+      // Every line counts, empty ones too (a traceback's blank lines: capture nova-show-err).
       cells.forEach((c, i) => {
-        if (c !== '') prev[i] = prev[i] === '' ? c : `${prev[i]}\n${c}`;
+        if (i > 0) prev[i] = `${prev[i]}\n${c}`;
       });
     } else {
       rows.push(cells);
     }
   }
-  return { headers, rows };
+  // prettytable pads a cell with fewer lines than its row with empty lines at the bottom.
+  return { headers, rows: rows.map((r) => r.map((c) => c.replace(/^\n+|\n+$/g, ''))) };
 }
 
 /** The rows as records keyed by header. */

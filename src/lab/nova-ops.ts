@@ -74,12 +74,15 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
   if (!target?.isCompute || !service) {
     return { kind: 'BadRequest', code: 400, message: `Compute host ${host} could not be found.` };
   }
-  if (host === inst.host) {
-    return { kind: 'BadRequest', code: 400, message: `Unable to migrate instance (${inst.id}) to current host (${inst.host}).` };
-  }
-  if (!service.enabled || !service.up) {
-    return { kind: 'BadRequest', code: 400, message: `Compute service of ${host} is unavailable at this time.` };
-  }
+  // Since microversion 2.68 the API takes these and the conductor refuses them after the 202
+  // (captures nova-live-migration-same-host, -to-disabled-host, -from-down-host): the source's
+  // service is checked first, then the scheduler finds no host (it skips the source, disabled and down hosts).
+  const refusal = !computeService(state, inst.host)?.up
+    ? `Compute service of ${inst.host} is unavailable at this time.`
+    : host === inst.host || !service.enabled || !service.up
+      ? NO_VALID_HOST
+      : undefined;
+  if (refusal !== undefined) return conductorRefusal(state, inst, refusal, now);
   const source = nodeOf(state, inst.host);
   const used = hostUsage(state, host);
   let failure: string | undefined;
@@ -131,6 +134,47 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
   return migration;
 }
 
+/** nova.exception.NoValidHost(reason=""): the message ends in a space. */
+export const NO_VALID_HOST = 'No valid host was found. ';
+
+/** The host the lab's conductor (and API) run on, as a conductor event's `host`. */
+export const CONDUCTOR_HOST = 'controller';
+
+/**
+ * A live migration the conductor refused: nova answered 202, then recorded the migration
+ * with status error and no destination, left the instance ACTIVE, and put its reason in the
+ * action's conductor_live_migrate_instance event (captures nova-migration-list-after-failed,
+ * nova-instance-action-cirros4-failed).
+ */
+function conductorRefusal(state: LabState, inst: Instance, reason: string, now: number): Migration {
+  const migration: Migration = {
+    id: state.migrations.length + 1,
+    uuid: randomUUID(),
+    instanceId: inst.id,
+    source: inst.host,
+    dest: null,
+    status: 'error',
+    createdAt: now,
+    updatedAt: now,
+    startsAt: now,
+    endsAt: now,
+    outcome: 'error',
+    failure: reason,
+  };
+  state.migrations.push(migration);
+  inst.updated = now;
+  const traceback = `  File "/usr/lib/python3/dist-packages/nova/conductor/manager.py", line 465, in live_migrate_instance\n    self._live_migrate(context, instance, scheduler_hint,\n`;
+  inst.actions.push({
+    action: 'live-migration',
+    requestId: requestId(),
+    message: 'Error',
+    startTime: now,
+    updatedAt: now,
+    events: [{ event: 'conductor_live_migrate_instance', start: now, finish: now, result: 'Error', traceback, host: CONDUCTOR_HOST, details: reason }],
+  });
+  return migration;
+}
+
 /** Applies every migration whose time has come (called before each command). */
 export function advanceNova(state: LabState, now: number): void {
   for (const m of state.migrations) {
@@ -145,7 +189,7 @@ export function advanceNova(state: LabState, now: number): void {
     inst.updated = m.endsAt;
     const action = [...inst.actions].reverse().find((a) => a.action === 'live-migration');
     const event = action?.events[0];
-    if (m.outcome === 'completed') {
+    if (m.outcome === 'completed' && m.dest !== null) {
       inst.host = m.dest;
       if (event) Object.assign(event, { finish: m.endsAt, result: 'Success' });
     } else {

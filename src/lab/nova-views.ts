@@ -4,7 +4,7 @@
  * like. Field sets and order follow shared/fixtures/nova.
  */
 import { hostStatus, hostUsage, HYPERVISOR_DISK_GB, HYPERVISOR_RAM_MB, HYPERVISOR_VCPUS, migrationProgress } from './nova-ops.js';
-import { isoMicro, isoZ } from './py-format.js';
+import { dash, isoMicro, isoZ, pyPformat } from './py-format.js';
 import { computeService, hostId, nodeOf, seqUuid, type Instance, type InstanceAction, type LabState, type Migration, type Service } from './state.js';
 
 export const POWER_STATE_NAMES: Record<number, string> = { 0: 'NOSTATE', 1: 'Running', 3: 'Paused', 4: 'Shutdown', 6: 'Crashed', 7: 'Suspended' };
@@ -149,12 +149,22 @@ export const MIGRATION_LIST_HEADERS = [
   'Old Flavor', 'New Flavor', 'Created At', 'Updated At', 'Type', 'Project ID', 'User ID',
 ];
 
-export function migrationListRow(state: LabState, m: Migration): string[] {
+/**
+ * Where a migration goes, as nova's migration columns: node (hypervisor hostname), compute
+ * host and dest host. A migration the conductor refused has only its source compute.
+ */
+export function migrationEnds(state: LabState, m: Migration): { sourceNode: string | null; destNode: string | null; sourceCompute: string; destCompute: string | null; destHost: string | null } {
   const src = nodeOf(state, m.source);
+  if (m.dest === null) return { sourceNode: null, destNode: null, sourceCompute: src.name, destCompute: null, destHost: null };
   const dst = nodeOf(state, m.dest);
+  return { sourceNode: src.fqdn, destNode: dst.fqdn, sourceCompute: src.name, destCompute: dst.name, destHost: dst.ip };
+}
+
+export function migrationListRow(state: LabState, m: Migration): string[] {
+  const e = migrationEnds(state, m);
   const flavor = state.instances.find((i) => i.id === m.instanceId)?.flavor.id ?? '1';
   return [
-    String(m.id), m.uuid, src.fqdn, dst.fqdn, src.name, dst.name, dst.ip, m.status, m.instanceId,
+    String(m.id), m.uuid, dash(e.sourceNode), dash(e.destNode), e.sourceCompute, dash(e.destCompute), dash(e.destHost), m.status, m.instanceId,
     flavor, flavor, isoMicro(m.createdAt), m.updatedAt === null ? '-' : isoMicro(m.updatedAt), 'live-migration', state.projectId, state.userId,
   ];
 }
@@ -166,7 +176,7 @@ export const SERVER_MIGRATION_HEADERS = [
 
 export function serverMigrationRow(state: LabState, m: Migration, now: number): string[] {
   const src = nodeOf(state, m.source);
-  const dst = nodeOf(state, m.dest);
+  const dst = nodeOf(state, m.dest ?? m.source);
   const { total, processed } = migrationProgress(state, m, now);
   // Shared storage: nothing of the disk is copied.
   return [
@@ -183,7 +193,7 @@ export function serverMigrationRow(state: LabState, m: Migration, now: number): 
  */
 export function serverMigrationDict(state: LabState, m: Migration, now: number): Record<string, unknown> {
   const src = nodeOf(state, m.source);
-  const dst = nodeOf(state, m.dest);
+  const dst = nodeOf(state, m.dest ?? m.source);
   const { total, processed } = migrationProgress(state, m, now);
   return {
     created_at: isoMicro(m.createdAt),
@@ -212,16 +222,17 @@ export function serverMigrationDict(state: LabState, m: Migration, now: number):
 export function instanceActionDict(state: LabState, inst: Instance, a: InstanceAction): Record<string, unknown> {
   return {
     action: a.action,
-    events: a.events.map((e) => ({
+    // novaclient 18: `action['events'] = pprint.pformat(action['events'])` before print_dict.
+    events: pyPformat(a.events.map((e) => ({
       event: e.event,
       start_time: isoMicro(e.start),
       finish_time: e.finish === null ? null : isoMicro(e.finish),
       result: e.result,
       traceback: e.traceback,
-      hostId: hostId(state.projectId, inst.host),
-      host: inst.host,
-      details: e.result === 'Error' ? inst.fault?.message ?? null : null,
-    })),
+      hostId: hostId(state.projectId, e.host ?? inst.host),
+      host: e.host ?? inst.host,
+      details: e.details !== undefined ? e.details : e.result === 'Error' ? inst.fault?.message ?? null : null,
+    }))),
     instance_uuid: inst.id,
     message: a.message,
     project_id: state.projectId,

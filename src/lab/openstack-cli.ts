@@ -6,7 +6,7 @@
 import { parseArgs, type ParsedArgs } from './cli-args.js';
 import { failure, result, type CommandContext, type LabCommand } from './exec-result.js';
 import { advanceNova, findServer, hostStatus, startLiveMigration } from './nova-ops.js';
-import { extendedAttributes, hypervisorId } from './nova-views.js';
+import { extendedAttributes, hypervisorId, migrationEnds } from './nova-views.js';
 import { isoMicro, isoZ, prettyTable, pyDumps, pyJson } from './py-format.js';
 import { hostId, nodeOf, type Instance, type LabState } from './state.js';
 
@@ -189,12 +189,11 @@ function migrationList(state: LabState, a: ParsedArgs): Row[] {
     .filter((m) => (inst === undefined || m.instanceId === inst.id) && (status === undefined || m.status === status))
     .filter((m) => host === undefined || m.source === host || m.dest === host)
     .map((m) => {
-      const src = nodeOf(state, m.source);
-      const dst = nodeOf(state, m.dest);
+      const e = migrationEnds(state, m);
       const flavor = Number(state.instances.find((i) => i.id === m.instanceId)?.flavor.id ?? 1);
       return {
-        Id: m.id, UUID: m.uuid, 'Source Node': src.fqdn, 'Dest Node': dst.fqdn, 'Source Compute': src.name, 'Dest Compute': dst.name,
-        'Dest Host': dst.ip, Status: m.status, 'Server UUID': m.instanceId, 'Old Flavor': flavor, 'New Flavor': flavor,
+        Id: m.id, UUID: m.uuid, 'Source Node': e.sourceNode, 'Dest Node': e.destNode, 'Source Compute': e.sourceCompute, 'Dest Compute': e.destCompute,
+        'Dest Host': e.destHost, Status: m.status, 'Server UUID': m.instanceId, 'Old Flavor': flavor, 'New Flavor': flavor,
         Type: 'live-migration', 'Created At': isoMicro(m.createdAt), 'Updated At': m.updatedAt === null ? null : isoMicro(m.updatedAt),
       };
     });
