@@ -5,7 +5,7 @@
  * by a normalised name and both parsers map through the functions here.
  */
 import { ClusterError } from '../errors.js';
-import type { Hypervisor, InstanceAction, Migration, Service, TransferProgress } from './nova-types.js';
+import type { Hypervisor, InstanceAction, Migration, ServerFault, Service, TransferProgress } from './nova-types.js';
 
 /** A row: normalised column name → value, null for nova's `-` / `None` / JSON null. */
 export type Rec = Map<string, string | null>;
@@ -167,4 +167,13 @@ export function networksFromText(text: string | null): Record<string, string[]> 
     out[group.slice(0, eq).trim()] = group.slice(eq + 1).split(/,\s*/).map((a) => a.trim()).filter((a) => a !== '');
   }
   return out;
+}
+
+/** A server's fault from its JSON object (openstack's `fault`, or novaclient's json.dumps of it); null if it has no message. */
+export function faultFrom(v: unknown): ServerFault | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.message !== 'string') return null;
+  const text = (x: unknown) => (typeof x === 'string' && x !== '' ? x : null);
+  return { message: o.message.trim(), code: typeof o.code === 'number' ? o.code : null, created: text(o.created), details: text(o.details) };
 }

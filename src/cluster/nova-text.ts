@@ -6,8 +6,8 @@
 import { AmbiguousError, ClusterError, NotFoundError } from '../errors.js';
 import { readTable, tableRecords } from './prettytable.js';
 import { parsePyLiteral } from './py-literal.js';
-import { actionFrom, hypervisorFrom, migrationFrom, networksFromText, recFromText, serviceFrom, get, need } from './nova-records.js';
-import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
+import { actionFrom, faultFrom, hypervisorFrom, migrationFrom, networksFromText, recFromText, serviceFrom, get, need } from './nova-records.js';
+import type { Hypervisor, InstanceAction, Migration, Server, ServerFault, ServerSummary, Service } from './nova-types.js';
 import { powerStateText } from './nova-types.js';
 
 /** Parses `nova show`: a Property | Value table, values possibly on several rows. */
@@ -55,7 +55,22 @@ export function serverFromFields(fields: [string, string][]): Server {
     networks,
     updated: val('updated'),
     fields,
+    fault: faultOf(props.get('fault')),
   };
+}
+
+/**
+ * novaclient prints the fault as json.dumps and then splits it at every `\\n` escape
+ * (capture nova-show-err): the table's line breaks are those escapes. A fault that is not
+ * JSON keeps its text as the message.
+ */
+function faultOf(value: string | undefined): ServerFault | null {
+  if (value === undefined || value === '' || value === '-') return null;
+  try {
+    return faultFrom(JSON.parse(value.replace(/\n/g, '\\n')));
+  } catch {
+    return { message: value.split('\n')[0]!, code: null, created: null, details: null };
+  }
 }
 
 /** `nova list [--host H] [--all-tenants]` (the latter adds a Tenant ID column). */

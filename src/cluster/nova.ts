@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { HostName } from '../config.js';
+import { instanceRefProblem } from './instance-ref.js';
 import { AmbiguousError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
 import type { Ssh } from '../ssh/types.js';
 import {
@@ -17,16 +18,14 @@ import {
 } from './nova-text.js';
 import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
 
-const INSTANCE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BINARY = /^[a-z][a-z0-9-]{0,63}$/;
 const MICROVERSION = /^2\.\d{1,3}$/;
 
 /** An instance name or UUID; UsageError naming `arg` otherwise. */
 export function assertInstanceRef(ref: string, arg = 'instance'): void {
-  if (!INSTANCE_REF.test(ref) && !UUID.test(ref)) {
-    throw new UsageError(`${arg}: ${JSON.stringify(ref)} is not an instance name or UUID (letters, digits, '.', '_', '-'; starting with a letter or digit)`);
-  }
+  const problem = instanceRefProblem(ref);
+  if (problem) throw new UsageError(`${arg}: ${JSON.stringify(ref)} is not an instance name or UUID: ${problem}`);
 }
 
 /** An RFC 1123 host name; UsageError naming `arg` otherwise. */
@@ -215,8 +214,8 @@ export class NovaOps {
 
   /** The ids of every instance named exactly `name`, as an AmbiguousError. */
   private async ambiguous(name: string): Promise<AmbiguousError> {
-    // nova matches --name as a regular expression; anchor it and escape the dots.
-    const pattern = `^${name.replace(/\./g, '\\.')}$`;
+    // nova matches --name as a regular expression: anchor it and escape every metacharacter (any printable name is allowed).
+    const pattern = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
     const rows = this.osc
       ? parseServerListJson(await this.run(['openstack', 'server', 'list', '--name', pattern, '-f', 'json']))
       : parseNovaList(await this.run(['nova', 'list', '--name', pattern]));

@@ -269,5 +269,26 @@ export function setInstanceState(inst: Instance, status: string, now: number): v
   [inst.vmState, inst.powerState] = entry;
   inst.taskState = null;
   inst.updated = now;
-  if (status === 'ERROR' && !inst.fault) inst.fault = { message: 'Instance set to ERROR by the lab', code: 500, created: now };
+  if (status === 'ERROR' && !inst.fault) inst.fault = { message: NO_VALID_HOST, code: 500, created: now, details: NO_VALID_HOST_TRACE };
 }
+
+/** The traceback nova 26 kept with a boot's NoValidHost fault (capture nova-show-err, shortened): blank lines included. */
+const NO_VALID_HOST_TRACE = `Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/nova/conductor/manager.py", line 1587, in schedule_and_build_instances
+    host_lists = self._schedule_instances(context, request_specs[0],
+                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3/dist-packages/oslo_messaging/_drivers/amqpdriver.py", line 681, in _send
+    raise result
+nova.exception_Remote.NoValidHost_Remote: No valid host was found.
+Traceback (most recent call last):
+
+  File "/usr/lib/python3/dist-packages/oslo_messaging/rpc/server.py", line 244, in inner
+    return func(*args, **kwargs)
+           ^^^^^^^^^^^^^^^^^^^^^
+
+  File "/usr/lib/python3/dist-packages/nova/scheduler/manager.py", line 209, in select_destinations
+    raise exception.NoValidHost(reason="")
+
+nova.exception.NoValidHost: No valid host was found.
+
+`;

@@ -94,7 +94,8 @@ export function serverShowDict(state: LabState, inst: Instance): Record<string, 
   };
   // The API shows a server's fault only while it is in ERROR.
   if (inst.status === 'ERROR' && inst.fault) {
-    props.fault = { code: inst.fault.code, created: isoZ(inst.fault.created), message: inst.fault.message };
+    // The API's key order (json.dumps keeps it): code, created, message, details (admins only).
+    props.fault = { code: inst.fault.code, created: isoZ(inst.fault.created), message: inst.fault.message, ...(inst.fault.details === undefined ? {} : { details: inst.fault.details }) };
   }
   return props;
 }

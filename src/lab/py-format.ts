@@ -3,16 +3,22 @@
  * prettytable (left-aligned, column width = longest cell) and cliff's
  * `-f json` (json.dumps with indent=2, ensure_ascii).
  */
+import stringWidth from 'string-width';
+
+/** Display width; printable ASCII (nearly every cell) without the library's cost. */
+const width = (s: string) => (/^[\x20-\x7e]*$/.test(s) ? s.length : stringWidth(s));
 
 /** A novaclient table: `+---+` borders, one space of padding, cells left-aligned. */
 export function prettyTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  // Widths are display widths, as python prettytable's wcwidth counts them (a CJK character is two columns).
   const widths = headers.map((h, i) => {
-    let w = h.length;
-    for (const r of rows) w = Math.max(w, (r[i] ?? '').length);
+    let w = width(h);
+    for (const r of rows) w = Math.max(w, width(r[i] ?? ''));
     return w;
   });
   const rule = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
-  const line = (cells: readonly string[]) => '| ' + widths.map((w, i) => (cells[i] ?? '').padEnd(w)).join(' | ') + ' |';
+  const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - width(s)));
+  const line = (cells: readonly string[]) => '| ' + widths.map((w, i) => pad(cells[i] ?? '', w)).join(' | ') + ' |';
   const out = [rule, line(headers), rule];
   for (const r of rows) out.push(line(r));
   out.push(rule);

@@ -120,7 +120,8 @@ export interface Instance {
   updated: number;
   flavor: Flavor;
   actions: InstanceAction[];
-  fault?: { message: string; code: number; created: number };
+  /** `details`: the traceback nova keeps with a fault (shown to admins). */
+  fault?: { message: string; code: number; created: number; details?: string };
 }
 
 export interface Migration {
