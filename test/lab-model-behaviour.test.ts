@@ -114,8 +114,8 @@ describe('live migration over time', () => {
 
   it('queues a second migration from the same host (max_concurrent_live_migrations = 1)', async () => {
     await nova(lab, 'live-migration cirros1 compute02');
-    await lab.run('control', 'openstack server migrate --live-migration --host compute03 cirros2');
-    const listed = (await lab.run('control', 'openstack server migration list -f value -c Id -c Status')).stdout;
+    await lab.run('control', 'openstack --os-compute-api-version 2.30 server migrate --live-migration --host compute03 cirros2');
+    const listed = (await lab.run('control', 'openstack --os-compute-api-version 2.80 server migration list -f value -c Id -c Status')).stdout;
     expect(listed).toBe('1 running\n2 queued\n');
     vi.setSystemTime(t0 + 10_000);
     expect((await lab.run('control', 'openstack server migration list -f value -c Status')).stdout).toBe('completed\nrunning\n');

@@ -68,10 +68,13 @@ function oneOf<T extends string>(v: string | null, allowed: readonly T[], what: 
 export function serviceFrom(r: Rec): Service {
   const what = 'service list';
   const forced = get(r, 'forced down');
+  const host = need(r, what, 'host');
   return {
-    id: need(r, what, 'id'),
+    // Before 2.53 service-disable answers without an id (capture nova-service-disable-2.52): nova then
+    // addresses a service by its host (and binary), so the host is its id.
+    id: get(r, 'id') ?? host,
     binary: need(r, what, 'binary'),
-    host: need(r, what, 'host'),
+    host,
     zone: get(r, 'zone'),
     status: oneOf(need(r, what, 'status'), ['enabled', 'disabled'] as const, what)!,
     state: oneOf(get(r, 'state'), ['up', 'down'] as const, what),

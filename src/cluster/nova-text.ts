@@ -193,6 +193,8 @@ export function novaCliError(stderr: string, exitCode: number | null): Error | n
     const reason = text.match(/^error: (.*)$/m)?.[1] ?? 'usage error';
     return new ClusterError(`nova rejected the command line: ${reason}`, 'usage');
   }
+  // openstack's own refusal of an option the default microversion lacks (capture openstack-server-migrate-live-host-no-microversion).
+  if (/--os-compute-api-version \S+ or greater is required/.test(message)) return new ClusterError(`openstack rejected the command line: ${message}`, 'usage');
   const http = message.match(/\(HTTP (\d{3})\)/);
   const resolvedKind = kind ?? (http ? HTTP_KINDS[http[1]!] ?? `HTTP${http[1]}` : undefined);
   if (resolvedKind === 'NotFound') return new NotFoundError(message);

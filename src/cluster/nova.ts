@@ -107,7 +107,8 @@ export class NovaOps {
   async migrations(opts: { instanceId?: string } = {}): Promise<Migration[]> {
     const id = opts.instanceId;
     if (id !== undefined && !UUID.test(id)) throw new UsageError(`instance id: ${JSON.stringify(id)} is not a UUID`);
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), '-f', 'json']));
+    // openstack's default microversion (2.1) lists migrations without their id (capture openstack-server-migration-list-json).
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), '-f', 'json']));
     return parseMigrationList(await this.run(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : [])]));
   }
 
@@ -119,7 +120,7 @@ export class NovaOps {
   /** The in-progress migrations of one instance, with memory/disk progress (nova). */
   async serverMigrations(ref: string): Promise<Migration[]> {
     assertInstanceRef(ref);
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
     return parseMigrationList(await this.run(['nova', 'server-migration-list', ref], ref));
   }
 
@@ -153,7 +154,8 @@ export class NovaOps {
   async liveMigrate(ref: string, targetHost: string): Promise<void> {
     assertInstanceRef(ref);
     assertHostName(targetHost, 'target host');
-    if (this.osc) await this.run(['openstack', 'server', 'migrate', '--live-migration', '--host', targetHost, ref], ref);
+    // --host needs 2.30+ (capture openstack-server-migrate-live-host-no-microversion).
+    if (this.osc) await this.run(['openstack', '--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--host', targetHost, ref], ref);
     else await this.run(['nova', 'live-migration', ref, targetHost], ref);
   }
 
