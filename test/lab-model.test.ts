@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLabModel, type LabModelHandle } from '../src/lab/model.js';
 import { FIXTURES } from './support/fixtures.js';
+import { mask } from './support/mask.js';
 
 
 interface Capture {
@@ -32,23 +33,6 @@ function capture(base: string): Capture {
   }
   if (!found) throw new Error(`no capture ${base}`);
   return out;
-}
-
-const sameLength = (ch: string) => (m: string) => ch.repeat(m.length);
-
-/**
- * Masks what differs per cluster (UUIDs, hex ids, dates, PIDs, ports, sizes,
- * inode counts: every run of 4+ digits) keeping each value's length, so table
- * widths are still compared. The lab draws PIDs and ports with the captures'
- * digit counts, so no row needs whitespace loosening.
- */
-function mask(text: string): string {
-  return text
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, sameLength('U'))
-    .replace(/\b[0-9a-f]{56}\b/g, sameLength('H'))
-    .replace(/\b[0-9a-f]{32}\b/g, sameLength('K'))
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/g, sameLength('D'))
-    .replace(/\d{4,}/g, sameLength('9'));
 }
 
 /**

@@ -37,7 +37,7 @@ export function extendedAttributes(state: LabState, inst: Instance): Record<stri
     'OS-DCF:diskConfig': 'MANUAL',
     'OS-EXT-AZ:availability_zone': 'nova',
     'OS-EXT-SRV-ATTR:host': inst.host,
-    'OS-EXT-SRV-ATTR:hostname': inst.name,
+    'OS-EXT-SRV-ATTR:hostname': sanitizeHostname(inst.name),
     'OS-EXT-SRV-ATTR:hypervisor_hostname': nodeOf(state, inst.host).fqdn,
     'OS-EXT-SRV-ATTR:instance_name': instanceName(inst),
     'OS-EXT-SRV-ATTR:kernel_id': '',
@@ -242,4 +242,18 @@ export function instanceActionDict(state: LabState, inst: Instance, a: InstanceA
     updated_at: isoMicro(a.updatedAt),
     user_id: state.userId,
   };
+}
+
+/**
+ * nova's utils.sanitize_hostname: latin-1 only (`web-ü-云` → `web-ü`: capture nova-show-unicode),
+ * spaces and `_` to `-`, other non-word characters dropped, no leading/trailing `.`/`-`, lower case.
+ */
+export function sanitizeHostname(name: string): string {
+  return name
+    .replace(/[^\x00-\xff]/g, '')
+    .replace(/[ _]/g, '-')
+    .replace(/[^\p{L}\p{N}_.-]+/gu, '')
+    .toLowerCase()
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 63);
 }
