@@ -104,21 +104,15 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
   const startsAt = ahead.length < slots ? now : Math.max(now, ahead[ahead.length - slots]!);
   // A refused migration fails early, the way libvirt refuses before copying memory.
   const endsAt = startsAt + (failure === undefined ? full : Math.min(full / 2, 1000));
-  const migration: Migration = {
-    id: state.migrations.length + 1,
-    uuid: randomUUID(),
-    instanceId: inst.id,
-    source: inst.host,
+  const migration = recordMigration(state, inst, now, {
     dest: host,
     status: startsAt > now ? 'queued' : 'running',
-    createdAt: now,
     updatedAt: null,
     startsAt,
     endsAt,
     outcome: failure === undefined ? 'completed' : 'error',
     ...(failure === undefined ? {} : { failure }),
-  };
-  state.migrations.push(migration);
+  });
   inst.status = 'MIGRATING';
   inst.taskState = 'migrating';
   inst.updated = now;
@@ -131,6 +125,13 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
     events: [{ event: 'compute_live_migration', start: now, finish: null, result: null, traceback: null }],
   });
   advanceNova(state, now);
+  return migration;
+}
+
+/** A new migration record of `inst` from its host, created `now`, with the rest as given. */
+function recordMigration(state: LabState, inst: Instance, now: number, rest: Omit<Migration, 'id' | 'uuid' | 'instanceId' | 'source' | 'createdAt'>): Migration {
+  const migration: Migration = { id: state.migrations.length + 1, uuid: randomUUID(), instanceId: inst.id, source: inst.host, createdAt: now, ...rest };
+  state.migrations.push(migration);
   return migration;
 }
 
@@ -147,21 +148,7 @@ export const CONDUCTOR_HOST = 'controller';
  * nova-instance-action-cirros4-failed).
  */
 function conductorRefusal(state: LabState, inst: Instance, reason: string, now: number): Migration {
-  const migration: Migration = {
-    id: state.migrations.length + 1,
-    uuid: randomUUID(),
-    instanceId: inst.id,
-    source: inst.host,
-    dest: null,
-    status: 'error',
-    createdAt: now,
-    updatedAt: now,
-    startsAt: now,
-    endsAt: now,
-    outcome: 'error',
-    failure: reason,
-  };
-  state.migrations.push(migration);
+  const migration = recordMigration(state, inst, now, { dest: null, status: 'error', updatedAt: now, startsAt: now, endsAt: now, outcome: 'error', failure: reason });
   inst.updated = now;
   const traceback = `  File "/usr/lib/python3/dist-packages/nova/conductor/manager.py", line 465, in live_migrate_instance\n    self._live_migrate(context, instance, scheduler_hint,\n`;
   inst.actions.push({
