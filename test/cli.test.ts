@@ -54,7 +54,7 @@ describe('the ferry command line', () => {
 
   test('a bad line exits 1 with the usage; nothing reaches the lab', async () => {
     const before = lab.calls().length;
-    const { code, stdout } = await ferry(['run', "/nova show 'x; reboot'"], { FERRY_CONFIG: lab.configPath });
+    const { code, stdout } = await ferry(['run', "/nova show 'x\t; reboot'"], { FERRY_CONFIG: lab.configPath });
     expect(code).toBe(1);
     expect(stdout).toMatch(/usage: \/nova show <instance>/);
     expect(lab.calls()).toHaveLength(before);
