@@ -52,6 +52,7 @@ describe('a migration nova did not make is never reported as done', () => {
     const end = await f.finish(report);
     expect(end.verdict).toBe('FAIL');
     expect(end.reasons[0]).toBe(`Compute service of ${host} is unavailable at this time.; migration ${Math.max(...(await migrationIds('cirros3')))} error`);
+    expect(end.notes.join('\n')).toMatch(/if it is the source, nothing can be live-migrated off it until it is back/);
   });
 
   test('a job taken back after nova recorded nothing for it is not a success, even with the instance on the target', async () => {
