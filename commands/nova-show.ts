@@ -31,7 +31,9 @@ export default defineCommand({
     return report({
       title: `Instance ${s.name} (${s.id})`,
       verdict: s.status === 'ERROR' ? 'FAIL' : busy ? 'WARN' : 'OK',
-      reasons: [`${s.status}${s.taskState ? ` / ${s.taskState}` : ''} on ${s.host ?? 'an unknown host'}, power ${s.powerState}`],
+      reasons: [
+        `${s.status}${s.taskState ? ` / ${s.taskState}` : ''} on ${s.host ?? 'an unknown host'}, power ${s.powerState}${s.fault ? `: ${s.fault.message}${s.fault.code === null ? '' : ` (fault ${s.fault.code}${s.fault.created ? `, ${s.fault.created}` : ''})`}` : ''}`,
+      ],
       tables: [
         { title: 'First look', columns: ['Field', 'Value'], rows: FIRST.map(([label, get]) => [label, get(s) ?? '-']) },
         { title: 'All fields (nova show)', columns: ['Property', 'Value'], rows: s.fields.map(([p, v]) => [p, v]) },

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { CommandDefinition } from './command.js';
 import { UsageError } from './errors.js';
 import { VOLUME_NAME } from './config.js';
+import { instanceRefProblem } from './cluster/instance-ref.js';
 
 export interface RoutedCommand {
   command: CommandDefinition;
@@ -82,9 +83,10 @@ export function route(line: string, commands: readonly CommandDefinition[]): Rou
 }
 
 /** Argument schemas shared by commands: strict, so nothing odd reaches a command line. */
-export const InstanceRef = z
-  .string({ error: 'expected an instance name or id' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: (i) => `expected an instance name or UUID, got ${JSON.stringify(i.input)}` });
+export const InstanceRef = z.string({ error: 'expected an instance name or id' }).superRefine((ref, ctx) => {
+  const problem = instanceRefProblem(ref);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected an instance name or UUID, got ${JSON.stringify(ref)}: ${problem}` });
+});
 
 export const HostArg = z
   .string({ error: 'expected a host name' })

@@ -38,7 +38,7 @@ describe('the ferry command line', () => {
 
   test('a bad line exits 1 with the usage; nothing reaches the lab', async () => {
     const before = lab.calls().length;
-    const { code, stdout } = await ferry(['run', "/nova show 'x; reboot'"], { env: { FERRY_CONFIG: lab.configPath } });
+    const { code, stdout } = await ferry(['run', "/nova show 'x\t; reboot'"], { env: { FERRY_CONFIG: lab.configPath } });
     expect(code).toBe(1);
     expect(stdout).toMatch(/usage: \/nova show <instance>/);
     expect(lab.calls()).toHaveLength(before);

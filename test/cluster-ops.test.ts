@@ -88,7 +88,7 @@ describe('NovaOps', () => {
   test('bad arguments are refused, naming the argument, before anything runs', async () => {
     const nova = f.rt.cluster.nova;
     const n = f.lab.calls().length;
-    await expect(nova.show("x'; reboot")).rejects.toThrow(/^instance: /);
+    await expect(nova.show("x'\r; reboot")).rejects.toThrow(/^instance: /);
     await expect(nova.show('-h')).rejects.toBeInstanceOf(UsageError);
     await expect(nova.liveMigrate('cirros1', 'compute 02')).rejects.toThrow(/^target host: /);
     await expect(nova.serviceDisable('compute01', '--all')).rejects.toThrow(/^reason: /);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLabModel, type LabModelHandle } from '../src/lab/model.js';
 import { splitCommandLine } from '../src/lab/shell.js';
+import { parseActionEvents } from '../src/cluster/nova-text.js';
 
 /** How ferry builds a command line: every argument single-quoted, POSIX style. */
 const q = (s: string) => `'` + s.replace(/'/g, `'\\''`) + `'`;
@@ -53,7 +54,7 @@ describe('live migration over time', () => {
     const actions = (await nova(lab, 'instance-action-list cirros1')).stdout;
     const req = /\| live-migration \| (req-[0-9a-f-]+) \| Error /.exec(actions)?.[1];
     expect(req).toBeDefined();
-    expect((await nova(lab, `instance-action cirros1 ${req}`)).stdout).toContain('Unsafe migration: Migration may lead to data corruption if disks use cache != none');
+    expect(parseActionEvents((await nova(lab, `instance-action cirros1 ${req}`)).stdout)[0]?.details).toBe('Unsafe migration: Migration may lead to data corruption if disks use cache != none');
     lab.fault('compute01', 'cache-safe');
     expect((await lab.run('compute01', 'cat /etc/nova/nova.conf')).stdout).toContain('VIR_MIGRATE_UNSAFE');
   });
@@ -71,20 +72,29 @@ describe('live migration over time', () => {
     expect(showField((await nova(lab, 'show cirros1')).stdout, 'OS-EXT-SRV-ATTR:host')).toBe('compute02');
   });
 
-  it('is refused when the target nova-compute is disabled or down, or the instance is in ERROR', async () => {
+  it('accepts a move the conductor then refuses (target disabled or down, source down), as nova 26 does; refuses an instance in ERROR', async () => {
+    // Real nova (captures nova-live-migration-to-disabled-host, -from-down-host): exit 0, then a migration in error
+    // with no destination, the instance ACTIVE where it was, and the reason in the action's conductor event.
+    const refused = async (line: string, reason: string) => {
+      expect(await nova(lab, line)).toMatchObject({ exitCode: 0, stdout: '' });
+      const inst = lab.state.instances.find((i) => i.name === line.split(' ')[1])!;
+      expect([inst.status, inst.taskState, lab.state.migrations.at(-1)?.status, lab.state.migrations.at(-1)?.dest]).toEqual(['ACTIVE', null, 'error', null]);
+      const req = /\| live-migration \| (req-[0-9a-f-]+) \| Error /.exec((await nova(lab, `instance-action-list ${inst.name}`)).stdout.split('\n').reverse().join('\n'))![1];
+      expect(parseActionEvents((await nova(lab, `instance-action ${inst.name} ${req}`)).stdout)).toEqual([{ event: 'conductor_live_migrate_instance', result: 'Error', details: reason }]);
+    };
     lab.fault('compute02', 'service-disable', 'maintenance');
-    expect(await nova(lab, 'live-migration cirros1 compute02')).toMatchObject({
-      exitCode: 1,
-      stderr: 'nova CLI is deprecated and will be a removed in a future release\nERROR (BadRequest): Compute service of compute02 is unavailable at this time. (HTTP 400)\n',
-    });
+    await refused('live-migration cirros1 compute02', 'No valid host was found.');
     expect((await nova(lab, 'service-list --binary nova-compute')).stdout).toMatch(/compute02 \| nova \| disabled \| up +\| .* \| maintenance +\|/);
     lab.fault('compute03', 'nova-compute-down');
-    expect((await lab.run('control', 'openstack server migrate --live-migration --host compute03 cirros1')).stderr).toBe('Compute service of compute03 is unavailable at this time. (HTTP 400)\n');
+    await refused('live-migration cirros1 compute03', 'No valid host was found.');
+    lab.fault('compute01', 'nova-compute-down');
+    lab.fault('compute03', 'nova-compute-up');
+    await refused('live-migration cirros1 compute03', 'Compute service of compute01 is unavailable at this time.');
+    expect((await nova(lab, 'migration-list')).stdout).toMatch(/^\| 3  \| [0-9a-f-]{36} \| -           \| -         \| compute01      \| -            \| -         \| error  \|/m);
     lab.fault('control', 'instance-state', 'cirros2 ERROR');
     const id = lab.state.instances.find((i) => i.name === 'cirros2')!.id;
     expect((await nova(lab, 'live-migration cirros2 compute02')).stderr).toContain(`Cannot 'os-migrateLive' instance ${id} while it is in vm_state error (HTTP 409)`);
-    expect(lab.calls().filter((c) => c.argv[0] === 'nova' && c.argv[1] === 'live-migration')).toHaveLength(2);
-    expect(lab.state.migrations).toHaveLength(0);
+    expect(lab.state.migrations).toHaveLength(3);
   });
 
   it('service-disable and service-enable by id change what hypervisor-list shows', async () => {
@@ -104,8 +114,8 @@ describe('live migration over time', () => {
 
   it('queues a second migration from the same host (max_concurrent_live_migrations = 1)', async () => {
     await nova(lab, 'live-migration cirros1 compute02');
-    await lab.run('control', 'openstack server migrate --live-migration --host compute03 cirros2');
-    const listed = (await lab.run('control', 'openstack server migration list -f value -c Id -c Status')).stdout;
+    await lab.run('control', 'openstack --os-compute-api-version 2.30 server migrate --live-migration --host compute03 cirros2');
+    const listed = (await lab.run('control', 'openstack --os-compute-api-version 2.80 server migration list -f value -c Id -c Status')).stdout;
     expect(listed).toBe('1 running\n2 queued\n');
     vi.setSystemTime(t0 + 10_000);
     expect((await lab.run('control', 'openstack server migration list -f value -c Status')).stdout).toBe('completed\nrunning\n');

@@ -44,10 +44,11 @@ describe('ferry over Slack HTTP', () => {
 
   test('a bad line gets the usage, only for the user who typed it, and runs nothing', async () => {
     const before = snapshot(h);
-    await h.slash(`/migrate 'cirros1; rm -rf /' compute02`, { user: 'U_OPS' });
+    // Shell characters are nova's to judge as a name (argv quoting keeps them inert); a control character cannot be one.
+    await h.slash(`/migrate 'cirros1\t; rm -rf /' compute02`, { user: 'U_OPS' });
     const answer = await nextEphemeral(h, before);
     expect(answer.user).toBe('U_OPS');
-    expect(answer.text).toMatch(/expected an instance name or UUID, got "cirros1; rm -rf \/"/);
+    expect(answer.text).toMatch(/expected an instance name or UUID, got "cirros1\\t; rm -rf \/"/);
     expect(shown(answer)).toMatch(/usage: \/migrate <instance> <target-host>/);
     expect(h.lab.calls()).toHaveLength(before.labCalls);
     expect(h.slack.messages()).toHaveLength(before.messages);
@@ -222,7 +223,8 @@ describe('secrets', () => {
     const before = snapshot(h);
     await h.slash('/gluster status', { user: 'U_VIEWER' });
     await h.slash('/migrate cirros1 compute02 --dry-run', { user: 'U_VIEWER' });
-    await h.slash('/migrate "cirros1 && cat ~/.ssh/id_ed25519" compute02', { user: 'U_OPS' });
+    // A control character makes it no name (shell characters alone would be nova's to judge, quoted inert).
+    await h.slash('/migrate "cirros1\t&& cat ~/.ssh/id_ed25519" compute02', { user: 'U_OPS' });
     expect((await h.slash('/gluster status', { user: 'U_ADMIN', signature: 'v0=forged' })).status).toBe(401);
     expect((await h.slash('/gluster status', { user: 'U_ADMIN', timestamp: Math.floor(Date.now() / 1000) - STALE_SECONDS })).status).toBe(401);
     await h.waitForMessage((m) => m.text.startsWith('Storage: volume vm-instances'));

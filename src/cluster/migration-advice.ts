@@ -13,7 +13,9 @@ const KNOWN: Advice[] = [
   },
   {
     re: /Compute service of \S+ is unavailable|is not up|service is down|Connection refused|host.*down/i,
-    advice: 'The target compute host is down or its nova-compute is not running: check `systemctl status nova-compute` there, or pick another target.',
+    // The conductor says this of the source too (capture nova-live-migration-from-down-host).
+    advice:
+      'The compute host named above is down or its nova-compute is not running: check `systemctl status nova-compute` there. If it is the target, pick another; if it is the source, nothing can be live-migrated off it until it is back.',
   },
   {
     re: /No valid host/i,

@@ -3,7 +3,7 @@
  * same typed results as the novaclient tables (nova-text.ts).
  */
 import { ClusterError } from '../errors.js';
-import { actionFrom, get, hypervisorFrom, jsonText, migrationFrom, need, networksFromText, recFromJson, serviceFrom } from './nova-records.js';
+import { actionFrom, faultFrom, get, hypervisorFrom, jsonText, migrationFrom, need, networksFromText, recFromJson, serviceFrom } from './nova-records.js';
 import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
 import { powerStateText } from './nova-types.js';
 
@@ -69,6 +69,7 @@ export function parseServerShowJson(stdout: string): Server {
     networks: networks(o.addresses),
     updated: get(r, 'updated'),
     fields: Object.entries(o).map(([k, v]) => [k, jsonText(v) ?? '-']),
+    fault: faultFrom(o.fault),
   };
 }
 

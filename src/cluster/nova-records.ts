@@ -5,7 +5,7 @@
  * by a normalised name and both parsers map through the functions here.
  */
 import { ClusterError } from '../errors.js';
-import type { Hypervisor, InstanceAction, Migration, Service, TransferProgress } from './nova-types.js';
+import type { Hypervisor, InstanceAction, Migration, ServerFault, Service, TransferProgress } from './nova-types.js';
 
 /** A row: normalised column name → value, null for nova's `-` / `None` / JSON null. */
 export type Rec = Map<string, string | null>;
@@ -68,10 +68,13 @@ function oneOf<T extends string>(v: string | null, allowed: readonly T[], what: 
 export function serviceFrom(r: Rec): Service {
   const what = 'service list';
   const forced = get(r, 'forced down');
+  const host = need(r, what, 'host');
   return {
-    id: need(r, what, 'id'),
+    // Before 2.53 service-disable answers without an id (capture nova-service-disable-2.52): nova then
+    // addresses a service by its host (and binary), so the host is its id.
+    id: get(r, 'id') ?? host,
     binary: need(r, what, 'binary'),
-    host: need(r, what, 'host'),
+    host,
     zone: get(r, 'zone'),
     status: oneOf(need(r, what, 'status'), ['enabled', 'disabled'] as const, what)!,
     state: oneOf(get(r, 'state'), ['up', 'down'] as const, what),
@@ -167,4 +170,13 @@ export function networksFromText(text: string | null): Record<string, string[]> 
     out[group.slice(0, eq).trim()] = group.slice(eq + 1).split(/,\s*/).map((a) => a.trim()).filter((a) => a !== '');
   }
   return out;
+}
+
+/** A server's fault from its JSON object (openstack's `fault`, or novaclient's json.dumps of it); null if it has no message. */
+export function faultFrom(v: unknown): ServerFault | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.message !== 'string') return null;
+  const text = (x: unknown) => (typeof x === 'string' && x !== '' ? x : null);
+  return { message: o.message.trim(), code: typeof o.code === 'number' ? o.code : null, created: text(o.created), details: text(o.details) };
 }

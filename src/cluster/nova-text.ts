@@ -5,8 +5,9 @@
  */
 import { AmbiguousError, ClusterError, NotFoundError } from '../errors.js';
 import { readTable, tableRecords } from './prettytable.js';
-import { actionFrom, hypervisorFrom, migrationFrom, networksFromText, recFromText, serviceFrom, get, need } from './nova-records.js';
-import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
+import { parsePyLiteral } from './py-literal.js';
+import { actionFrom, faultFrom, hypervisorFrom, migrationFrom, networksFromText, recFromText, serviceFrom, get, need } from './nova-records.js';
+import type { Hypervisor, InstanceAction, Migration, Server, ServerFault, ServerSummary, Service } from './nova-types.js';
 import { powerStateText } from './nova-types.js';
 
 /** Parses `nova show`: a Property | Value table, values possibly on several rows. */
@@ -54,7 +55,22 @@ export function serverFromFields(fields: [string, string][]): Server {
     networks,
     updated: val('updated'),
     fields,
+    fault: faultOf(props.get('fault')),
   };
+}
+
+/**
+ * novaclient prints the fault as json.dumps and then splits it at every `\\n` escape
+ * (capture nova-show-err): the table's line breaks are those escapes. A fault that is not
+ * JSON keeps its text as the message.
+ */
+function faultOf(value: string | undefined): ServerFault | null {
+  if (value === undefined || value === '' || value === '-') return null;
+  try {
+    return faultFrom(JSON.parse(value.replace(/\n/g, '\\n')));
+  } catch {
+    return { message: value.split('\n')[0]!, code: null, created: null, details: null };
+  }
 }
 
 /** `nova list [--host H] [--all-tenants]` (the latter adds a Tenant ID column). */
@@ -99,17 +115,17 @@ export interface ActionEvent {
 }
 
 /**
- * The events of `nova instance-action X REQ`. Its `events` value is a JSON list that
- * novaclient wraps over several table rows; a traceback's own line breaks come back
- * as raw newlines, which JSON does not allow inside strings, so they are escaped first.
+ * The events of `nova instance-action X REQ`. novaclient 18 prints them with
+ * `pprint.pformat` (a Python literal: capture nova-instance-action-cirros4-failed)
+ * over several table rows; an unreadable value is an `unparsable` ClusterError, not "no events".
  */
 export function parseActionEvents(stdout: string): ActionEvent[] {
   const table = readTable(stdout, 'nova instance-action');
   const raw = table.rows.find((r) => r[0] === 'events')?.[1] ?? '[]';
-  return eventsFromJson(raw.replace(/\n/g, '\\n'));
+  return eventsFrom(parsePyLiteral(raw, 'nova instance-action events'));
 }
 
-/** The events list as JSON text (nova's property, or openstack's `events` field). */
+/** The events list as JSON text (openstack's `events` field). */
 export function eventsFromJson(text: string): ActionEvent[] {
   let list: unknown;
   try {
@@ -117,10 +133,14 @@ export function eventsFromJson(text: string): ActionEvent[] {
   } catch {
     return [];
   }
+  return eventsFrom(list);
+}
+
+function eventsFrom(list: unknown): ActionEvent[] {
   if (!Array.isArray(list)) return [];
   return list.map((e: Record<string, unknown>) => {
     const tb = typeof e.traceback === 'string' ? e.traceback.trim().split('\n').at(-1) : undefined;
-    const details = typeof e.details === 'string' && e.details ? e.details : tb || null;
+    const details = typeof e.details === 'string' && e.details.trim() ? e.details.trim() : tb || null;
     return { event: String(e.event ?? ''), result: typeof e.result === 'string' ? e.result : null, details };
   });
 }
@@ -173,6 +193,8 @@ export function novaCliError(stderr: string, exitCode: number | null): Error | n
     const reason = text.match(/^error: (.*)$/m)?.[1] ?? 'usage error';
     return new ClusterError(`nova rejected the command line: ${reason}`, 'usage');
   }
+  // openstack's own refusal of an option the default microversion lacks (capture openstack-server-migrate-live-host-no-microversion).
+  if (/--os-compute-api-version \S+ or greater is required/.test(message)) return new ClusterError(`openstack rejected the command line: ${message}`, 'usage');
   const http = message.match(/\(HTTP (\d{3})\)/);
   const resolvedKind = kind ?? (http ? HTTP_KINDS[http[1]!] ?? `HTTP${http[1]}` : undefined);
   if (resolvedKind === 'NotFound') return new NotFoundError(message);

@@ -31,6 +31,16 @@ export interface Server {
   updated: string | null;
   /** Every property and its value as the CLI printed them, in order (multi-line values joined with `\n`). */
   fields: [property: string, value: string][];
+  /** Why nova put it in ERROR (the API shows a fault only then); null when none is shown. */
+  fault: ServerFault | null;
+}
+
+/** A server's `fault`: nova's message (`No valid host was found. `), code, and the traceback nova keeps in details. */
+export interface ServerFault {
+  message: string;
+  code: number | null;
+  created: string | null;
+  details: string | null;
 }
 
 /** One row of `nova list` / `openstack server list`. */

@@ -5,6 +5,7 @@
  */
 import type { Config, NodeConfig } from '../config.js';
 import { HostName } from '../config.js';
+import { instanceRefProblem } from './instance-ref.js';
 import { AmbiguousError, ConfigError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
 import type { Ssh } from '../ssh/types.js';
 import {
@@ -17,16 +18,14 @@ import {
 } from './nova-text.js';
 import type { Hypervisor, InstanceAction, Migration, Server, ServerSummary, Service } from './nova-types.js';
 
-const INSTANCE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BINARY = /^[a-z][a-z0-9-]{0,63}$/;
 const MICROVERSION = /^2\.\d{1,3}$/;
 
 /** An instance name or UUID; UsageError naming `arg` otherwise. */
 export function assertInstanceRef(ref: string, arg = 'instance'): void {
-  if (!INSTANCE_REF.test(ref) && !UUID.test(ref)) {
-    throw new UsageError(`${arg}: ${JSON.stringify(ref)} is not an instance name or UUID (letters, digits, '.', '_', '-'; starting with a letter or digit)`);
-  }
+  const problem = instanceRefProblem(ref);
+  if (problem) throw new UsageError(`${arg}: ${JSON.stringify(ref)} is not an instance name or UUID: ${problem}`);
 }
 
 /** An RFC 1123 host name; UsageError naming `arg` otherwise. */
@@ -108,7 +107,8 @@ export class NovaOps {
   async migrations(opts: { instanceId?: string } = {}): Promise<Migration[]> {
     const id = opts.instanceId;
     if (id !== undefined && !UUID.test(id)) throw new UsageError(`instance id: ${JSON.stringify(id)} is not a UUID`);
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), '-f', 'json']));
+    // openstack's default microversion (2.1) lists migrations without their id (capture openstack-server-migration-list-json).
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), '-f', 'json']));
     return parseMigrationList(await this.run(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : [])]));
   }
 
@@ -120,7 +120,7 @@ export class NovaOps {
   /** The in-progress migrations of one instance, with memory/disk progress (nova). */
   async serverMigrations(ref: string): Promise<Migration[]> {
     assertInstanceRef(ref);
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
     return parseMigrationList(await this.run(['nova', 'server-migration-list', ref], ref));
   }
 
@@ -154,7 +154,8 @@ export class NovaOps {
   async liveMigrate(ref: string, targetHost: string): Promise<void> {
     assertInstanceRef(ref);
     assertHostName(targetHost, 'target host');
-    if (this.osc) await this.run(['openstack', 'server', 'migrate', '--live-migration', '--host', targetHost, ref], ref);
+    // --host needs 2.30+ (capture openstack-server-migrate-live-host-no-microversion).
+    if (this.osc) await this.run(['openstack', '--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--host', targetHost, ref], ref);
     else await this.run(['nova', 'live-migration', ref, targetHost], ref);
   }
 
@@ -219,8 +220,8 @@ export class NovaOps {
 
   /** The ids of every instance named exactly `name`, as an AmbiguousError. */
   private async ambiguous(name: string): Promise<AmbiguousError> {
-    // nova matches --name as a regular expression; anchor it and escape the dots.
-    const pattern = `^${name.replace(/\./g, '\\.')}$`;
+    // nova matches --name as a regular expression: anchor it and escape every metacharacter (any printable name is allowed).
+    const pattern = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
     const rows = this.osc
       ? parseServerListJson(await this.run(['openstack', 'server', 'list', '--name', pattern, '-f', 'json']))
       : parseNovaList(await this.run(['nova', 'list', '--name', pattern]));

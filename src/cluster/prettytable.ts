@@ -7,6 +7,7 @@
  *   | 1    | cirros1 |
  *   +------+---------+
  */
+import stringWidth from 'string-width';
 import { ClusterError } from '../errors.js';
 
 /** Header names and data rows, every row as long as the header. */
@@ -38,14 +39,16 @@ export function readTable(text: string, what: string): Table {
     const cells = cellsOf(line);
     const prev = rows.at(-1);
     if (cells[0] === '' && prev) {
+      // Every line counts, empty ones too (a traceback's blank lines: capture nova-show-err).
       cells.forEach((c, i) => {
-        if (c !== '') prev[i] = prev[i] === '' ? c : `${prev[i]}\n${c}`;
+        if (i > 0) prev[i] = `${prev[i]}\n${c}`;
       });
     } else {
       rows.push(cells);
     }
   }
-  return { headers, rows };
+  // prettytable pads a cell with fewer lines than its row with empty lines at the bottom.
+  return { headers, rows: rows.map((r) => r.map((c) => c.replace(/^\n+|\n+$/g, ''))) };
 }
 
 /** The rows as records keyed by header. */
@@ -54,15 +57,23 @@ export function tableRecords(table: Table): Record<string, string>[] {
 }
 
 /**
- * Cuts a row at the border's column stops. prettytable pads by display width, so a
- * row with wide (CJK, emoji) characters does not line up with the border; then we
- * split on ` | ` instead, which is right unless a value itself contains ` | `.
+ * Cuts a row at the border's column stops. prettytable pads by display width (wcwidth:
+ * a CJK character takes two columns, a combining mark none: capture nova-list's `web-ü-云`),
+ * so the stops are counted in display columns, not in characters.
  */
 function splitRow(line: string, stops: number[], what: string): string[] {
-  const aligned = stops.every((s) => line[s] === '|') && line.length === stops.at(-1)! + 1;
+  const cuts: number[] = [];
+  let col = 0;
+  let at = 0;
+  for (const ch of line) {
+    if (col === stops[cuts.length] && ch === '|') cuts.push(at);
+    col += ch < '\x7f' ? 1 : stringWidth(ch);
+    at += ch.length;
+  }
   // novaclient left-aligns every table: drop the one-space padding but keep a value's
   // own indentation (the continuation lines of a traceback).
-  if (aligned) return stops.slice(0, -1).map((s, i) => line.slice(s + 1, stops[i + 1]).replace(/^ /, '').trimEnd());
+  if (cuts.length === stops.length) return cuts.slice(0, -1).map((c, i) => line.slice(c + 1, cuts[i + 1]).replace(/^ /, '').trimEnd());
+  // Where our width and python's wcwidth disagree (some emoji), split on ` | `: right unless a value holds ` | `.
   const cells = line.replace(/^\|\s?/, '').replace(/\s?\|$/, '').split(/\s\|\s/).map((c) => c.trim());
   if (cells.length !== stops.length - 1) {
     throw new ClusterError(`could not parse ${what}: row does not fit the table: ${JSON.stringify(line)}`, 'unparsable');

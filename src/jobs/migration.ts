@@ -6,7 +6,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
-import type { Server } from '../cluster/nova-types.js';
+import type { Migration, Server } from '../cluster/nova-types.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import { QUEUE, type Jobs } from './jobs.js';
@@ -101,11 +101,12 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   let d = job.data;
   if (d.phase !== 'issued') {
     const now = await nova.show(d.instanceId);
+    // Killed while asking nova? The instance moving, or a migration record newer than the one seen
+    // before asking, says nova took it. Being on the target already is no such sign: nova is asked, and the
+    // record it makes (or not) is the answer (an instance already there once came back "Migrated ... OK").
     const moving = now.status === 'MIGRATING' || now.taskState === 'migrating';
-    const arrived = now.host === d.target;
-    // Killed while asking nova? A migration record newer than the one seen before asking says nova took it.
-    const takenBefore = d.phase === 'issuing' && !moving && !arrived && ((await nova.latestMigration(d.instanceId))?.id ?? 0) > (d.migrationIdBefore ?? 0);
-    if (!moving && !arrived && !takenBefore) {
+    const taken = d.phase === 'issuing' && (moving || (await newerMigration(deps, d)) !== undefined);
+    if (!taken) {
       d = { ...d, phase: 'issuing', migrationIdBefore: (await nova.latestMigration(d.instanceId))?.id ?? 0 };
       await job.updateData(d);
       log.info({ target: d.target }, 'issuing live-migration');
@@ -147,9 +148,22 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
     await show(await progressReport(deps.cluster, d, last, started));
     await sleep(d.pollIntervalMs);
   }
-  const result = last.host === d.target ? await verify(deps, d, last, started) : await failed(deps, d, undefined, last);
+  // Success only on evidence tied to this request: nova's record of it, from the source to the target, completed.
+  const record = await newerMigration(deps, d);
+  const result = record && isTheMove(d, record) && last.host === d.target ? await verify(deps, d, last, started, record) : await failed(deps, d, undefined, last, record ?? null);
   await show(result.report);
   return result;
+}
+
+/** The newest migration of the instance that nova recorded after ferry's request (id above the one seen before it). */
+async function newerMigration(deps: MigrationDeps, d: MigrationJobData): Promise<Migration | undefined> {
+  const latest = await deps.cluster.nova.latestMigration(d.instanceId);
+  return latest && latest.id > (d.migrationIdBefore ?? 0) ? latest : undefined;
+}
+
+/** The record says this move: from the host the instance was on, to the target, completed. */
+function isTheMove(d: MigrationJobData, m: Migration): boolean {
+  return m.status === 'completed' && m.sourceCompute === d.source && m.destCompute === d.target;
 }
 
 /**
@@ -213,16 +227,13 @@ async function progressReport(cluster: Cluster, d: MigrationJobData, now: Server
 
 const mb = (n: number | null | undefined) => (n === null || n === undefined ? '?' : `${Math.round(n / 1048576)} MB`);
 
-/** After nova says it is done, check instead of assuming. */
-async function verify(deps: MigrationDeps, d: MigrationJobData, after: Server, started: number): Promise<MigrationResult> {
-  const { nova, config } = deps.cluster;
+/** nova recorded this move completed and the instance is on the target: check the rest instead of assuming. */
+async function verify(deps: MigrationDeps, d: MigrationJobData, after: Server, started: number, record: Migration): Promise<MigrationResult> {
+  const { config } = deps.cluster;
   const misses: string[] = [];
   if (after.status !== 'ACTIVE') misses.push(`status is ${after.status}, not ACTIVE`);
   if (after.powerState !== 'Running') misses.push(`power state is ${after.powerState}, not Running`);
   if (after.taskState !== null) misses.push(`task_state is ${after.taskState}, not None`);
-  const record = await nova.latestMigration(d.instanceId).catch(() => undefined);
-  if (!record) misses.push('no migration record found in nova migration-list');
-  else if (record.status !== 'completed') misses.push(`migration record ${record.id} is ${record.status}, not completed`);
   const healAfter = await pendingHeal(deps.cluster, d.target).catch(() => null);
   if (healAfter === null) misses.push('heal state unknown after the move');
   else if (d.healBefore !== null && healAfter > d.healBefore) misses.push(`${healAfter - d.healBefore} new entries pending heal on ${config.gluster.volume}`);
@@ -231,7 +242,7 @@ async function verify(deps: MigrationDeps, d: MigrationJobData, after: Server, s
     title: `Migrated ${d.instanceName} to ${d.target}`,
     verdict,
     reasons: misses.length ? misses : [`${d.instanceName} is ACTIVE and Running on ${after.host}, after ${elapsed(started)}`],
-    tables: [{ title: 'Before / after', columns: ['Field', 'Before', 'After'], rows: [...stateRows(d, after), ['hypervisor', '-', after.hypervisorHostname ?? '-'], ['migration record', '', record ? `${record.id} ${record.status}` : '-']] }],
+    tables: [{ title: 'Before / after', columns: ['Field', 'Before', 'After'], rows: [...stateRows(d, after), ['hypervisor', '-', after.hypervisorHostname ?? '-'], ['migration record', '', `${record.id} ${record.status}`]] }],
   });
   return { outcome: misses.length ? 'warning' : 'completed', report: r, host: after.host };
 }
@@ -242,8 +253,12 @@ export async function pendingHeal(cluster: Cluster, node: string): Promise<numbe
   return entries.reduce((n, e) => n + (e.pending ?? 0), 0);
 }
 
-/** The migration ended without the instance on the target: find out why and say what to do. */
-async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string | undefined, now: Server): Promise<MigrationResult> {
+/**
+ * The move did not happen as asked: nova refused it, recorded it failed, recorded none, or
+ * recorded another move. Find out why from nova (the action's events) and say what to do.
+ * @param record nova's record of this request (null: none newer than before it; undefined: not looked up)
+ */
+async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string | undefined, now: Server, record?: Migration | null): Promise<MigrationResult> {
   const { nova } = deps.cluster;
   let cause = refusal;
   if (!cause) {
@@ -253,8 +268,16 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
     // The action's message is only "Error"; nova keeps the error itself in the action's events.
     const events = action ? await nova.actionEvents(d.instanceId, action.requestId).catch(() => []) : [];
     const detail = events.map((e) => e.details).filter(Boolean).at(-1);
-    const record = await nova.latestMigration(d.instanceId).catch(() => undefined);
-    cause = [detail ?? fault ?? action?.message, record ? `migration ${record.id} ${record.status}` : undefined].filter(Boolean).join('; ') || 'the instance did not move';
+    const what = !record
+      ? `nova accepted the request but recorded no migration for it (no migration newer than ${d.migrationIdBefore ?? 0}); ${d.instanceName} is on ${now.host ?? 'an unknown host'}`
+      : record.status === 'completed'
+        ? `migration ${record.id} completed from ${record.sourceCompute ?? '?'} to ${record.destCompute ?? '?'}, not from ${d.source || '?'} to ${d.target}; ${d.instanceName} is on ${now.host ?? 'an unknown host'}`
+        : `migration ${record.id} ${record.status}`;
+    // Without a record nothing ties an action to this request: name the newest with its start time.
+    const why = !record
+      ? action ? `newest live-migration action ${action.requestId} (started ${action.startTime ?? '?'}): ${detail ?? action.message ?? 'no error recorded'}` : 'nova lists no live-migration action for it'
+      : record.status === 'completed' ? undefined : detail ?? fault ?? (action?.message ? `instance action: ${action.message}` : undefined);
+    cause = [why, what].filter(Boolean).join('; ');
   }
   const r = report({
     title: `Migration of ${d.instanceName} to ${d.target} failed`,

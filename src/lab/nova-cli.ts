@@ -177,6 +177,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
         .filter((m) => (f('--instance-uuid') === undefined || m.instanceId === f('--instance-uuid')) && (f('--status') === undefined || m.status === f('--status')))
         .filter((m) => f('--host') === undefined || m.source === f('--host') || m.dest === f('--host'))
         .filter((m) => f('--migration-type') === undefined || f('--migration-type') === 'live-migration')
+        // Newest first, as nova sorts them (created_at, id descending: capture nova-migration-list-final).
+        .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
         .map((m) => migrationListRow(ctx.state, m));
       return prettyTable(MIGRATION_LIST_HEADERS, rows);
     },

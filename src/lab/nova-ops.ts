@@ -74,12 +74,15 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
   if (!target?.isCompute || !service) {
     return { kind: 'BadRequest', code: 400, message: `Compute host ${host} could not be found.` };
   }
-  if (host === inst.host) {
-    return { kind: 'BadRequest', code: 400, message: `Unable to migrate instance (${inst.id}) to current host (${inst.host}).` };
-  }
-  if (!service.enabled || !service.up) {
-    return { kind: 'BadRequest', code: 400, message: `Compute service of ${host} is unavailable at this time.` };
-  }
+  // Since microversion 2.68 the API takes these and the conductor refuses them after the 202
+  // (captures nova-live-migration-same-host, -to-disabled-host, -from-down-host): the source's
+  // service is checked first, then the scheduler finds no host (it skips the source, disabled and down hosts).
+  const refusal = !computeService(state, inst.host)?.up
+    ? `Compute service of ${inst.host} is unavailable at this time.`
+    : host === inst.host || !service.enabled || !service.up
+      ? NO_VALID_HOST
+      : undefined;
+  if (refusal !== undefined) return conductorRefusal(state, inst, refusal, now);
   const source = nodeOf(state, inst.host);
   const used = hostUsage(state, host);
   let failure: string | undefined;
@@ -101,21 +104,15 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
   const startsAt = ahead.length < slots ? now : Math.max(now, ahead[ahead.length - slots]!);
   // A refused migration fails early, the way libvirt refuses before copying memory.
   const endsAt = startsAt + (failure === undefined ? full : Math.min(full / 2, 1000));
-  const migration: Migration = {
-    id: state.migrations.length + 1,
-    uuid: randomUUID(),
-    instanceId: inst.id,
-    source: inst.host,
+  const migration = recordMigration(state, inst, now, {
     dest: host,
     status: startsAt > now ? 'queued' : 'running',
-    createdAt: now,
     updatedAt: null,
     startsAt,
     endsAt,
     outcome: failure === undefined ? 'completed' : 'error',
     ...(failure === undefined ? {} : { failure }),
-  };
-  state.migrations.push(migration);
+  });
   inst.status = 'MIGRATING';
   inst.taskState = 'migrating';
   inst.updated = now;
@@ -128,6 +125,40 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
     events: [{ event: 'compute_live_migration', start: now, finish: null, result: null, traceback: null }],
   });
   advanceNova(state, now);
+  return migration;
+}
+
+/** A new migration record of `inst` from its host, created `now`, with the rest as given. */
+function recordMigration(state: LabState, inst: Instance, now: number, rest: Omit<Migration, 'id' | 'uuid' | 'instanceId' | 'source' | 'createdAt'>): Migration {
+  const migration: Migration = { id: state.migrations.length + 1, uuid: randomUUID(), instanceId: inst.id, source: inst.host, createdAt: now, ...rest };
+  state.migrations.push(migration);
+  return migration;
+}
+
+/** nova.exception.NoValidHost(reason=""): the message ends in a space. */
+export const NO_VALID_HOST = 'No valid host was found. ';
+
+/** The host the lab's conductor (and API) run on, as a conductor event's `host`. */
+export const CONDUCTOR_HOST = 'controller';
+
+/**
+ * A live migration the conductor refused: nova answered 202, then recorded the migration
+ * with status error and no destination, left the instance ACTIVE, and put its reason in the
+ * action's conductor_live_migrate_instance event (captures nova-migration-list-after-failed,
+ * nova-instance-action-cirros4-failed).
+ */
+function conductorRefusal(state: LabState, inst: Instance, reason: string, now: number): Migration {
+  const migration = recordMigration(state, inst, now, { dest: null, status: 'error', updatedAt: now, startsAt: now, endsAt: now, outcome: 'error', failure: reason });
+  inst.updated = now;
+  const traceback = `  File "/usr/lib/python3/dist-packages/nova/conductor/manager.py", line 465, in live_migrate_instance\n    self._live_migrate(context, instance, scheduler_hint,\n`;
+  inst.actions.push({
+    action: 'live-migration',
+    requestId: requestId(),
+    message: 'Error',
+    startTime: now,
+    updatedAt: now,
+    events: [{ event: 'conductor_live_migrate_instance', start: now, finish: now, result: 'Error', traceback, host: CONDUCTOR_HOST, details: reason }],
+  });
   return migration;
 }
 
@@ -145,7 +176,7 @@ export function advanceNova(state: LabState, now: number): void {
     inst.updated = m.endsAt;
     const action = [...inst.actions].reverse().find((a) => a.action === 'live-migration');
     const event = action?.events[0];
-    if (m.outcome === 'completed') {
+    if (m.outcome === 'completed' && m.dest !== null) {
       inst.host = m.dest;
       if (event) Object.assign(event, { finish: m.endsAt, result: 'Success' });
     } else {
@@ -225,5 +256,26 @@ export function setInstanceState(inst: Instance, status: string, now: number): v
   [inst.vmState, inst.powerState] = entry;
   inst.taskState = null;
   inst.updated = now;
-  if (status === 'ERROR' && !inst.fault) inst.fault = { message: 'Instance set to ERROR by the lab', code: 500, created: now };
+  if (status === 'ERROR' && !inst.fault) inst.fault = { message: NO_VALID_HOST, code: 500, created: now, details: NO_VALID_HOST_TRACE };
 }
+
+/** The traceback nova 26 kept with a boot's NoValidHost fault (capture nova-show-err, shortened): blank lines included. */
+const NO_VALID_HOST_TRACE = `Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/nova/conductor/manager.py", line 1587, in schedule_and_build_instances
+    host_lists = self._schedule_instances(context, request_specs[0],
+                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3/dist-packages/oslo_messaging/_drivers/amqpdriver.py", line 681, in _send
+    raise result
+nova.exception_Remote.NoValidHost_Remote: No valid host was found.
+Traceback (most recent call last):
+
+  File "/usr/lib/python3/dist-packages/oslo_messaging/rpc/server.py", line 244, in inner
+    return func(*args, **kwargs)
+           ^^^^^^^^^^^^^^^^^^^^^
+
+  File "/usr/lib/python3/dist-packages/nova/scheduler/manager.py", line 209, in select_destinations
+    raise exception.NoValidHost(reason="")
+
+nova.exception.NoValidHost: No valid host was found.
+
+`;

@@ -4,7 +4,7 @@
  * like. Field sets and order follow shared/fixtures/nova.
  */
 import { hostStatus, hostUsage, HYPERVISOR_DISK_GB, HYPERVISOR_RAM_MB, HYPERVISOR_VCPUS, migrationProgress } from './nova-ops.js';
-import { isoMicro, isoZ } from './py-format.js';
+import { dash, isoMicro, isoZ, pyPformat } from './py-format.js';
 import { computeService, hostId, nodeOf, seqUuid, type Instance, type InstanceAction, type LabState, type Migration, type Service } from './state.js';
 
 export const POWER_STATE_NAMES: Record<number, string> = { 0: 'NOSTATE', 1: 'Running', 3: 'Paused', 4: 'Shutdown', 6: 'Crashed', 7: 'Suspended' };
@@ -37,7 +37,7 @@ export function extendedAttributes(state: LabState, inst: Instance): Record<stri
     'OS-DCF:diskConfig': 'MANUAL',
     'OS-EXT-AZ:availability_zone': 'nova',
     'OS-EXT-SRV-ATTR:host': inst.host,
-    'OS-EXT-SRV-ATTR:hostname': inst.name,
+    'OS-EXT-SRV-ATTR:hostname': sanitizeHostname(inst.name),
     'OS-EXT-SRV-ATTR:hypervisor_hostname': nodeOf(state, inst.host).fqdn,
     'OS-EXT-SRV-ATTR:instance_name': instanceName(inst),
     'OS-EXT-SRV-ATTR:kernel_id': '',
@@ -94,7 +94,8 @@ export function serverShowDict(state: LabState, inst: Instance): Record<string, 
   };
   // The API shows a server's fault only while it is in ERROR.
   if (inst.status === 'ERROR' && inst.fault) {
-    props.fault = { code: inst.fault.code, created: isoZ(inst.fault.created), message: inst.fault.message };
+    // The API's key order (json.dumps keeps it): code, created, message, details (admins only).
+    props.fault = { code: inst.fault.code, created: isoZ(inst.fault.created), message: inst.fault.message, ...(inst.fault.details === undefined ? {} : { details: inst.fault.details }) };
   }
   return props;
 }
@@ -149,12 +150,22 @@ export const MIGRATION_LIST_HEADERS = [
   'Old Flavor', 'New Flavor', 'Created At', 'Updated At', 'Type', 'Project ID', 'User ID',
 ];
 
-export function migrationListRow(state: LabState, m: Migration): string[] {
+/**
+ * Where a migration goes, as nova's migration columns: node (hypervisor hostname), compute
+ * host and dest host. A migration the conductor refused has only its source compute.
+ */
+export function migrationEnds(state: LabState, m: Migration): { sourceNode: string | null; destNode: string | null; sourceCompute: string; destCompute: string | null; destHost: string | null } {
   const src = nodeOf(state, m.source);
+  if (m.dest === null) return { sourceNode: null, destNode: null, sourceCompute: src.name, destCompute: null, destHost: null };
   const dst = nodeOf(state, m.dest);
+  return { sourceNode: src.fqdn, destNode: dst.fqdn, sourceCompute: src.name, destCompute: dst.name, destHost: dst.ip };
+}
+
+export function migrationListRow(state: LabState, m: Migration): string[] {
+  const e = migrationEnds(state, m);
   const flavor = state.instances.find((i) => i.id === m.instanceId)?.flavor.id ?? '1';
   return [
-    String(m.id), m.uuid, src.fqdn, dst.fqdn, src.name, dst.name, dst.ip, m.status, m.instanceId,
+    String(m.id), m.uuid, dash(e.sourceNode), dash(e.destNode), e.sourceCompute, dash(e.destCompute), dash(e.destHost), m.status, m.instanceId,
     flavor, flavor, isoMicro(m.createdAt), m.updatedAt === null ? '-' : isoMicro(m.updatedAt), 'live-migration', state.projectId, state.userId,
   ];
 }
@@ -166,7 +177,7 @@ export const SERVER_MIGRATION_HEADERS = [
 
 export function serverMigrationRow(state: LabState, m: Migration, now: number): string[] {
   const src = nodeOf(state, m.source);
-  const dst = nodeOf(state, m.dest);
+  const dst = nodeOf(state, m.dest ?? m.source);
   const { total, processed } = migrationProgress(state, m, now);
   // Shared storage: nothing of the disk is copied.
   return [
@@ -183,7 +194,7 @@ export function serverMigrationRow(state: LabState, m: Migration, now: number): 
  */
 export function serverMigrationDict(state: LabState, m: Migration, now: number): Record<string, unknown> {
   const src = nodeOf(state, m.source);
-  const dst = nodeOf(state, m.dest);
+  const dst = nodeOf(state, m.dest ?? m.source);
   const { total, processed } = migrationProgress(state, m, now);
   return {
     created_at: isoMicro(m.createdAt),
@@ -212,16 +223,17 @@ export function serverMigrationDict(state: LabState, m: Migration, now: number):
 export function instanceActionDict(state: LabState, inst: Instance, a: InstanceAction): Record<string, unknown> {
   return {
     action: a.action,
-    events: a.events.map((e) => ({
+    // novaclient 18: `action['events'] = pprint.pformat(action['events'])` before print_dict.
+    events: pyPformat(a.events.map((e) => ({
       event: e.event,
       start_time: isoMicro(e.start),
       finish_time: e.finish === null ? null : isoMicro(e.finish),
       result: e.result,
       traceback: e.traceback,
-      hostId: hostId(state.projectId, inst.host),
-      host: inst.host,
-      details: e.result === 'Error' ? inst.fault?.message ?? null : null,
-    })),
+      hostId: hostId(state.projectId, e.host ?? inst.host),
+      host: e.host ?? inst.host,
+      details: e.details !== undefined ? e.details : e.result === 'Error' ? inst.fault?.message ?? null : null,
+    }))),
     instance_uuid: inst.id,
     message: a.message,
     project_id: state.projectId,
@@ -230,4 +242,18 @@ export function instanceActionDict(state: LabState, inst: Instance, a: InstanceA
     updated_at: isoMicro(a.updatedAt),
     user_id: state.userId,
   };
+}
+
+/**
+ * nova's utils.sanitize_hostname: latin-1 only (`web-ü-云` → `web-ü`: capture nova-show-unicode),
+ * spaces and `_` to `-`, other non-word characters dropped, no leading/trailing `.`/`-`, lower case.
+ */
+export function sanitizeHostname(name: string): string {
+  return name
+    .replace(/[^\x00-\xff]/g, '')
+    .replace(/[ _]/g, '-')
+    .replace(/[^\p{L}\p{N}_.-]+/gu, '')
+    .toLowerCase()
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 63);
 }

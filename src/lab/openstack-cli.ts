@@ -6,7 +6,7 @@
 import { parseArgs, type ParsedArgs } from './cli-args.js';
 import { failure, result, type CommandContext, type LabCommand } from './exec-result.js';
 import { advanceNova, findServer, hostStatus, startLiveMigration } from './nova-ops.js';
-import { extendedAttributes, hypervisorId } from './nova-views.js';
+import { extendedAttributes, hypervisorId, migrationEnds } from './nova-views.js';
 import { isoMicro, isoZ, prettyTable, pyDumps, pyJson } from './py-format.js';
 import { hostId, nodeOf, type Instance, type LabState } from './state.js';
 
@@ -33,8 +33,12 @@ const COMMANDS = ['server migration list', 'compute service list', 'server show'
 export const openstackCommand: LabCommand = (ctx, args) => {
   advanceNova(ctx.state, ctx.now);
   let i = 0;
+  // openstackclient 6.0 speaks compute 2.1 unless told otherwise; kept as the minor number (2.30 → 30).
+  let microversion = 1;
   // Global options (--os-cloud X, --os-compute-api-version X, ...) come first.
-  while (i < args.length && args[i]!.startsWith('-')) i += args[i]!.startsWith('--os-') && !args[i]!.includes('=') ? 2 : 1;
+  for (; i < args.length && args[i]!.startsWith('-'); i += args[i]!.startsWith('--os-') && !args[i]!.includes('=') ? 2 : 1) {
+    if (args[i] === '--os-compute-api-version') microversion = Number(/^2\.(\d+)$/.exec(args[i + 1] ?? '')?.[1] ?? 1);
+  }
   const rest = args.slice(i);
   const cmd = COMMANDS.find((c) => c.split(' ').every((w, k) => rest[k] === w));
   if (cmd === undefined) {
@@ -54,10 +58,10 @@ export const openstackCommand: LabCommand = (ctx, args) => {
       }
       case 'server migration list': {
         const a = p({ values: ['--server', '--host', '--status', '--type', '--limit', '--marker'] });
-        return emitList(a, migrationList(ctx.state, a));
+        return emitList(a, migrationList(ctx.state, a, microversion));
       }
       case 'server migrate':
-        return migrate(ctx, p({ values: ['--host'], flags: ['--live-migration', '--shared-migration', '--block-migration', '--wait'] }));
+        return migrate(ctx, p({ values: ['--host'], flags: ['--live-migration', '--shared-migration', '--block-migration', '--wait'] }), microversion);
       case 'compute service list': {
         const a = p({ values: ['--host', '--service'], flags: ['--long'] });
         return emitList(a, serviceList(ctx, a));
@@ -180,7 +184,8 @@ function serverList(state: LabState, a: ParsedArgs): Row[] {
     });
 }
 
-function migrationList(state: LabState, a: ParsedArgs): Row[] {
+/** Id and Type come with 2.23, UUID with 2.59 (captures openstack-server-migration-list-json and -2.80-json). */
+function migrationList(state: LabState, a: ParsedArgs, microversion: number): Row[] {
   const ref = a.values.get('--server');
   const inst = ref === undefined ? undefined : server(state, ref);
   const host = a.values.get('--host');
@@ -189,13 +194,13 @@ function migrationList(state: LabState, a: ParsedArgs): Row[] {
     .filter((m) => (inst === undefined || m.instanceId === inst.id) && (status === undefined || m.status === status))
     .filter((m) => host === undefined || m.source === host || m.dest === host)
     .map((m) => {
-      const src = nodeOf(state, m.source);
-      const dst = nodeOf(state, m.dest);
+      const e = migrationEnds(state, m);
       const flavor = Number(state.instances.find((i) => i.id === m.instanceId)?.flavor.id ?? 1);
       return {
-        Id: m.id, UUID: m.uuid, 'Source Node': src.fqdn, 'Dest Node': dst.fqdn, 'Source Compute': src.name, 'Dest Compute': dst.name,
-        'Dest Host': dst.ip, Status: m.status, 'Server UUID': m.instanceId, 'Old Flavor': flavor, 'New Flavor': flavor,
-        Type: 'live-migration', 'Created At': isoMicro(m.createdAt), 'Updated At': m.updatedAt === null ? null : isoMicro(m.updatedAt),
+        ...(microversion >= 23 ? { Id: m.id } : {}), ...(microversion >= 59 ? { UUID: m.uuid } : {}),
+        'Source Node': e.sourceNode, 'Dest Node': e.destNode, 'Source Compute': e.sourceCompute, 'Dest Compute': e.destCompute,
+        'Dest Host': e.destHost, Status: m.status, 'Server UUID': m.instanceId, 'Old Flavor': flavor, 'New Flavor': flavor,
+        ...(microversion >= 23 ? { Type: 'live-migration' } : {}), 'Created At': isoMicro(m.createdAt), 'Updated At': m.updatedAt === null ? null : isoMicro(m.updatedAt),
       };
     });
 }
@@ -215,13 +220,14 @@ function serviceList(ctx: CommandContext, a: ParsedArgs): Row[] {
 }
 
 /** `openstack server migrate --live-migration [--host H] X`: prints nothing when nova accepts it. */
-function migrate(ctx: CommandContext, a: ParsedArgs) {
+function migrate(ctx: CommandContext, a: ParsedArgs, microversion: number) {
   const ref = a.positional[0];
   if (ref === undefined) throw new OscError('openstack server migrate: error: the following arguments are required: <server>', 2);
   const inst = server(ctx.state, ref);
   if (!a.flags.has('--live-migration')) throw new OscError('The lab supports live migration only (--live-migration).');
   const host = a.values.get('--host');
   if (host === undefined) throw new OscError('The lab needs a target: --host <hostname>.');
+  if (microversion < 30) throw new OscError('--os-compute-api-version 2.30 or greater is required when using --host');
   const started = startLiveMigration(ctx.state, inst, host, ctx.now);
   if ('kind' in started) throw new OscError(`${started.message} (HTTP ${started.code})`);
   return result('');

@@ -103,7 +103,8 @@ export interface InstanceAction {
   message: string | null;
   startTime: number;
   updatedAt: number;
-  events: { event: string; start: number; finish: number | null; result: string | null; traceback: string | null }[];
+  /** `host` is where the event ran (the conductor's host for conductor_* events; the instance's host otherwise); `details` nova's message for a failed one. */
+  events: { event: string; start: number; finish: number | null; result: string | null; traceback: string | null; host?: string; details?: string | null }[];
 }
 
 export interface Instance {
@@ -122,7 +123,8 @@ export interface Instance {
   updated: number;
   flavor: Flavor;
   actions: InstanceAction[];
-  fault?: { message: string; code: number; created: number };
+  /** `details`: the traceback nova keeps with a fault (shown to admins). */
+  fault?: { message: string; code: number; created: number; details?: string };
 }
 
 export interface Migration {
@@ -130,7 +132,8 @@ export interface Migration {
   uuid: string;
   instanceId: string;
   source: string;
-  dest: string;
+  /** null when the conductor refused the migration before picking a destination (real nova leaves dest_compute unset). */
+  dest: string | null;
   status: 'queued' | 'running' | 'completed' | 'error' | 'cancelled';
   createdAt: number;
   updatedAt: number | null;
