@@ -6,7 +6,8 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
-import type { Server } from '../cluster/nova-types.js';
+import type { Migration, Server } from '../cluster/nova-types.js';
+import { slowCallNotes } from '../cluster/slow-calls.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import { QUEUE, type Jobs } from './jobs.js';
@@ -76,6 +77,9 @@ export interface MigrationDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How often the watch asks nova for the bytes copied so far (server-migration-list). */
+const PROGRESS_EVERY_MS = 10_000;
+
 /** Failed polls in a row before the attempt gives up (BullMQ then tries the job again). */
 const MAX_POLL_MISSES = 10;
 
@@ -100,13 +104,15 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   };
   let d = job.data;
   if (d.phase !== 'issued') {
-    const now = await nova.show(d.instanceId);
+    // Both at once: each nova call costs seconds on a real control node.
+    const [now, latest] = await Promise.all([nova.show(d.instanceId, { minimal: true }), nova.latestMigration(d.instanceId)]);
+    const latestId = latest?.id ?? 0;
     const moving = now.status === 'MIGRATING' || now.taskState === 'migrating';
     const arrived = now.host === d.target;
     // Killed while asking nova? A migration record newer than the one seen before asking says nova took it.
-    const takenBefore = d.phase === 'issuing' && !moving && !arrived && ((await nova.latestMigration(d.instanceId))?.id ?? 0) > (d.migrationIdBefore ?? 0);
+    const takenBefore = d.phase === 'issuing' && !moving && !arrived && latestId > (d.migrationIdBefore ?? 0);
     if (!moving && !arrived && !takenBefore) {
-      d = { ...d, phase: 'issuing', migrationIdBefore: (await nova.latestMigration(d.instanceId))?.id ?? 0 };
+      d = { ...d, phase: 'issuing', migrationIdBefore: latestId };
       await job.updateData(d);
       log.info({ target: d.target }, 'issuing live-migration');
       const refusal = await issue(deps, d, now);
@@ -121,9 +127,15 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   const started = d.issuedAt ?? Date.now();
   let last: Server | undefined;
   let misses = 0;
+  let progress: Migration[] = [];
+  let progressAt = -Infinity;
   for (;;) {
+    const polled = Date.now();
+    // The copy progress changes slowly: ask for it now and then, alongside the show, not as a second call each poll.
+    const progressAsked = polled - progressAt >= PROGRESS_EVERY_MS ? nova.serverMigrations(d.instanceId).catch(() => undefined) : undefined;
+    if (progressAsked) progressAt = polled;
     try {
-      last = await nova.show(d.instanceId);
+      last = await nova.show(d.instanceId, { minimal: true });
       misses = 0;
     } catch (err) {
       // A blip of the control node or nova-api must not end the watch of a migration that goes on regardless.
@@ -144,12 +156,16 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new DelayedError();
     }
-    await show(await progressReport(deps.cluster, d, last, started));
-    await sleep(d.pollIntervalMs);
+    progress = (await progressAsked) ?? progress;
+    await show(progressReport(d, last, started, progress));
+    // One look every pollIntervalMs, however long nova took to answer the last one.
+    await sleep(Math.max(0, d.pollIntervalMs - (Date.now() - polled)));
   }
   const result = last.host === d.target ? await verify(deps, d, last, started) : await failed(deps, d, undefined, last);
-  await show(result.report);
-  return result;
+  const slow = slowCallNotes();
+  const final = slow.length ? { ...result, report: { ...result.report, notes: [...result.report.notes, ...slow] } } : result;
+  await show(final.report);
+  return final;
 }
 
 /**
@@ -192,10 +208,9 @@ function stateRows(d: MigrationJobData, now: Server): string[][] {
   ];
 }
 
-async function progressReport(cluster: Cluster, d: MigrationJobData, now: Server, started: number): Promise<Report> {
+function progressReport(d: MigrationJobData, now: Server, started: number, m: Migration[]): Report {
   const rows = stateRows(d, now);
   // Where nova reports them, the bytes copied so far; not every driver or microversion does.
-  const m = await cluster.nova.serverMigrations(d.instanceId).catch(() => []);
   const mig = m[0];
   const bytes = (x?: { processedBytes: number | null; remainingBytes: number | null; totalBytes: number | null }) =>
     x && x.processedBytes !== null ? `${mb(x.processedBytes)} copied, ${mb(x.remainingBytes)} left of ${mb(x.totalBytes)}` : null;
@@ -220,10 +235,9 @@ async function verify(deps: MigrationDeps, d: MigrationJobData, after: Server, s
   if (after.status !== 'ACTIVE') misses.push(`status is ${after.status}, not ACTIVE`);
   if (after.powerState !== 'Running') misses.push(`power state is ${after.powerState}, not Running`);
   if (after.taskState !== null) misses.push(`task_state is ${after.taskState}, not None`);
-  const record = await nova.latestMigration(d.instanceId).catch(() => undefined);
+  const [record, healAfter] = await Promise.all([nova.latestMigration(d.instanceId).catch(() => undefined), pendingHeal(deps.cluster, d.target).catch(() => null)]);
   if (!record) misses.push('no migration record found in nova migration-list');
   else if (record.status !== 'completed') misses.push(`migration record ${record.id} is ${record.status}, not completed`);
-  const healAfter = await pendingHeal(deps.cluster, d.target).catch(() => null);
   if (healAfter === null) misses.push('heal state unknown after the move');
   else if (d.healBefore !== null && healAfter > d.healBefore) misses.push(`${healAfter - d.healBefore} new entries pending heal on ${config.gluster.volume}`);
   const verdict: Verdict = misses.length ? 'WARN' : 'OK';

@@ -94,7 +94,14 @@ const SUBCOMMANDS: Record<string, Sub> = {
     usage: '[--minimal] [--wrap <integer>] <server>',
     spec: { flags: ['--minimal'], values: ['--wrap'] },
     positional: [1, 1],
-    run: ({ ctx }, p) => propertyTable(serverShowDict(ctx.state, server(ctx.state, p.positional[0]!))),
+    run: ({ ctx }, p) => {
+      const inst = server(ctx.state, p.positional[0]!);
+      const props = serverShowDict(ctx.state, inst);
+      if (!p.flags.has('--minimal')) return propertyTable(props);
+      // --minimal skips the flavor and image look-ups: their names only (nova-show-cirros1-before-minimal).
+      const kept = Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith('flavor:')));
+      return propertyTable({ ...kept, flavor: inst.flavor.name, image: ctx.state.imageId });
+    },
   },
   list: {
     usage: '[--reservation-id <reservation-id>] [--ip <ip-regexp>] [--name <name-regexp>] [--status <status>] [--host <hostname>] [--all-tenants [<0|1>]]',
