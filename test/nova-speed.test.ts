@@ -47,6 +47,16 @@ describe('a slow control node', () => {
   });
 });
 
+describe('fewer nova calls', () => {
+  test('/nova service-enable lists the service once, then enables it', async () => {
+    await f.fault('compute03', 'service-disable', ['service-enable'], 'maintenance');
+    const n = f.lab.calls().length;
+    const { report } = await f.run('/nova service-enable compute03');
+    expect(report.verdict).toBe('OK');
+    expect(novaCalls(n).map((c) => c.argv[1])).toEqual(['service-list', 'service-enable']);
+  });
+});
+
 describe('the migration job', () => {
   test('checks nova before issuing with one round of calls, and watches with one call per poll', async () => {
     const DELAY = 300;

@@ -175,10 +175,10 @@ export class NovaOps {
     return { ...svc, status: 'disabled', disabledReason: answer?.disabledReason ?? reason };
   }
 
-  /** Enables the nova-compute service of `host` again and returns it. */
-  async serviceEnable(host: string): Promise<Service> {
+  /** Enables the nova-compute service of `host` again and returns it. `known`: its service as just listed (saves a call). */
+  async serviceEnable(host: string, known?: Service): Promise<Service> {
     assertHostName(host);
-    const svc = await this.computeService(host);
+    const svc = known?.host === host && known.binary === 'nova-compute' ? known : await this.computeService(host);
     if (this.osc) {
       await this.run(['openstack', 'compute', 'service', 'set', '--enable', host, 'nova-compute']);
       return this.computeService(host);
