@@ -27,7 +27,10 @@ export default defineCommand({
     const failing = pf.checks.filter((c) => c.verdict === 'FAIL');
     const title = `${args.instance} → ${args.target}`;
     if (args.dryRun) {
-      return report({ title: `Preflight (dry run): ${title}`, verdict: verdictOf(pf), reasons: failing.length ? failing.map((c) => `${c.check}: ${c.detail}`) : ['every check passed; nothing was started'], tables: [preflightTable(pf)] });
+      // The worst verdict's rows are the reasons: a WARN run must not claim that every check passed.
+      const worst = failing.length ? failing : pf.checks.filter((c) => c.verdict === 'WARN');
+      const reasons = worst.length ? [...worst.map((c) => `${c.check}: ${c.detail}`), 'nothing was started'] : ['every check passed; nothing was started'];
+      return report({ title: `Preflight (dry run): ${title}`, verdict: verdictOf(pf), reasons, tables: [preflightTable(pf)] });
     }
     const forced = args.force && user.role === 'admin';
     if (failing.length && (!forced || !pf.server || !pf.target)) {

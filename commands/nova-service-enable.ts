@@ -26,7 +26,7 @@ export default defineCommand({
       return report({ title: `Not enabling ${node.name}`, verdict: 'FAIL', reasons: [`${node.name} is being evacuated (${id})`], notes: [`Wait for it to end, or /evacuate cancel ${id}`] });
     }
     const before = (await cluster.nova.services({ host: node.name, binary: 'nova-compute' })).find((s) => s.host === node.name);
-    const after = await cluster.nova.serviceEnable(node.name);
+    const after = await cluster.nova.serviceEnable(node.name, before);
     return report({
       title: `nova-compute on ${node.name} enabled`,
       verdict: 'OK',

@@ -82,6 +82,8 @@ export const FileSchema = z.strictObject({
     .strictObject({
       cli: z.enum(['nova', 'openstack']).default('nova'),
       openrc: z.string().startsWith('/').optional(),
+      /** Per nova/openstack CLI call on the control node: seconds each (Python start-up, a Keystone token), more when it is busy. */
+      commandTimeoutMs: z.number().int().positive().default(60000),
     })
     .prefault({}),
   roles: z

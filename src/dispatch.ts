@@ -14,6 +14,7 @@ import { route } from './router.js';
 import { authorize } from './policy.js';
 import { ForbiddenError, isExpectedError, UsageError } from './errors.js';
 import { isRedisUnavailable, unreachableLine } from './redis.js';
+import { slowCallNotes, watchSlowCalls } from './cluster/slow-calls.js';
 
 export interface DispatchDeps {
   commands: readonly CommandDefinition[];
@@ -62,16 +63,22 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     const role = await deps.resolveRole(req.userId);
     authorize(deps.config, command, role, req.channel);
     const caller: Caller = { id: req.userId, role, channel: req.channel };
-    const result = await command.run({
-      args: routed.args,
-      user: caller,
-      cluster: deps.cluster,
-      jobs: deps.jobs,
-      audit: deps.audit,
-      config: deps.config,
-      log: log.child({ command: command.name }),
-      progress: req.progress ?? (async () => undefined),
-      requestId,
+    const cmd = command;
+    // A slow nova call is named in the report: it says what the wait was for.
+    const result = await watchSlowCalls(log, async () => {
+      const r = await cmd.run({
+        args: routed.args,
+        user: caller,
+        cluster: deps.cluster,
+        jobs: deps.jobs,
+        audit: deps.audit,
+        config: deps.config,
+        log: log.child({ command: cmd.name }),
+        progress: req.progress ?? (async () => undefined),
+        requestId,
+      });
+      const slow = slowCallNotes();
+      return slow.length ? { ...r, notes: [...r.notes, ...slow] } : r;
     });
     await audit(command.name, outcomeOf(result.verdict), result.reasons[0]);
     return { report: noted(result), ephemeral: command.name === 'ferry help', command: command.name };

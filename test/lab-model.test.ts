@@ -78,7 +78,8 @@ describe('nova and openstack captures', () => {
   it('nova-show-by-id', () => expectCapture(lab, 'nova/nova-show-by-id', `nova show ${cirros1()}`));
   it.each([
     'nova-service-list', 'nova-service-list-compute01', 'nova-service-disable', 'nova-service-list-disabled', 'nova-service-enable',
-    'nova-service-disable-old-syntax', 'nova-hypervisor-list', 'nova-hypervisor-show', 'nova-hypervisor-show-2.87',
+    // Not nova-hypervisor-show(-2.87): the stand-in took a name at 2.53+, real nova refuses it (hypervisor-lookup.test.ts).
+    'nova-service-disable-old-syntax', 'nova-hypervisor-list',
     'nova-live-migration-missing', 'nova-live-migration-nosuchhost', 'nova-live-migration-shutoff',
   ])('%s', (n) => expectCapture(lab, `nova/${n}`));
   // nova/nova-live-migration-samehost (the stand-in API's 400) is not what real nova does: it accepts and

@@ -17,7 +17,7 @@ import type { LabCall } from '../lab/types.js';
 import { quoteArg } from '../ssh/quote.js';
 
 const usage = `usage: ferry lab <action> --dir DIR ...
-  start --dir DIR [--computes N] [--instances M] [--migrate-seconds S] [--latency-ms L] [--bare]
+  start --dir DIR [--computes N] [--instances M] [--migrate-seconds S] [--latency-ms L] [--control-latency-ms C] [--bare]
   stop  --dir DIR
   fault --dir DIR NODE FAULT [ARG]     e.g. compute02 hang | compute02 down | compute02 slow 800 | compute01 brick-down
   calls --dir DIR [--grep TEXT] [--json]`;
@@ -31,6 +31,7 @@ const labFlags = {
   instances: { type: 'string' },
   'migrate-seconds': { type: 'string' },
   'latency-ms': { type: 'string' },
+  'control-latency-ms': { type: 'string' },
   bare: { type: 'boolean' },
 } as const;
 
@@ -106,6 +107,7 @@ function labOptions(values: Record<string, unknown>) {
     instances: count(values.instances, 'instances', 0),
     migrateSeconds: count(values['migrate-seconds'], 'migrate-seconds', 0),
     latencyMs: count(values['latency-ms'], 'latency-ms', 0),
+    controlLatencyMs: count(values['control-latency-ms'], 'control-latency-ms', 0),
     bare: values.bare === true,
   };
 }

@@ -9,6 +9,7 @@ import { createCluster } from './cluster.js';
 import { preflightMigration, type Check, type CheckVerdict } from './preflight.js';
 import { findCompute } from '../config.js';
 import { readNovaConf } from './nova-conf.js';
+import { freeRoom, hypervisorOf } from './hypervisor-lookup.js';
 import type { Server, ServerSummary, Service } from './nova-types.js';
 import type { ExecResult, Ssh } from '../ssh/types.js';
 
@@ -25,7 +26,7 @@ export interface PlanRequest {
 /** A candidate target and the room the plan leaves on it. */
 export interface TargetRoom {
   host: string;
-  /** Free RAM and vCPUs before the evacuation (hypervisor-show 2.87); null when unknown. */
+  /** Free RAM and vCPUs before the evacuation (hypervisor-lookup.ts); null when unknown. */
   freeRamMb: number | null;
   freeVcpus: number | null;
   /** Instances the plan sends there. */
@@ -172,10 +173,8 @@ async function targetRoom(snap: Cluster, host: string, services: Service[]): Pro
         : svc.state !== 'up'
           ? `nova-compute ${svc.state ?? 'not reporting'}`
           : undefined;
-  // With compute API >= 2.88 hypervisors no longer report RAM and vCPUs; 2.87 still does.
-  const h = node ? await snap.nova.hypervisor(node.fqdn, { microversion: '2.87' }).catch(() => undefined) : undefined;
-  const freeVcpus = h?.vcpus !== undefined && h.vcpusUsed !== undefined ? h.vcpus - h.vcpusUsed : null;
-  return { host, freeRamMb: h?.freeRamMb ?? null, freeVcpus, assigned: 0, ...(unusable ? { unusable } : {}) };
+  const free = freeRoom(node ? await hypervisorOf(snap.nova, node).catch(() => undefined) : undefined);
+  return { host, freeRamMb: free.ramMb, freeVcpus: free.vcpus, assigned: 0, ...(unusable ? { unusable } : {}) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { HostName } from '../config.js';
 import { instanceRefProblem } from './instance-ref.js';
 import { AmbiguousError, ConfigError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
 import type { Ssh } from '../ssh/types.js';
+import { recordCallTime } from './slow-calls.js';
 import {
   parseComputeServiceListJson, parseHypervisorListJson, parseHypervisorShowJson, parseMigrationListJson,
   parseServerEventListJson, parseServerListJson, parseServerShowJson,
@@ -51,11 +52,14 @@ export class NovaOps {
     return this.config.openstack.cli === 'openstack';
   }
 
-  /** One instance by name or UUID. NotFoundError if none; AmbiguousError listing the ids if the name matches several. */
-  async show(ref: string): Promise<Server> {
+  /**
+   * One instance by name or UUID. NotFoundError if none; AmbiguousError listing the ids if the name matches several.
+   * `minimal`: nova skips the image and flavor look-ups (a call less to glance; flavor by name only, no flavor:ram).
+   */
+  async show(ref: string, opts: { minimal?: boolean } = {}): Promise<Server> {
     assertInstanceRef(ref);
     if (this.osc) return parseServerShowJson(await this.run(['openstack', 'server', 'show', ref, '-f', 'json'], ref));
-    return parseNovaShow(await this.run(['nova', 'show', ref], ref));
+    return parseNovaShow(await this.run(['nova', 'show', ...(opts.minimal ? ['--minimal'] : []), ref], ref));
   }
 
   /** Instances, optionally only those on `host`, optionally of every project. */
@@ -172,10 +176,10 @@ export class NovaOps {
     return { ...svc, status: 'disabled', disabledReason: answer?.disabledReason ?? reason };
   }
 
-  /** Enables the nova-compute service of `host` again and returns it. */
-  async serviceEnable(host: string): Promise<Service> {
+  /** Enables the nova-compute service of `host` again and returns it. `known`: its service as just listed (saves a call). */
+  async serviceEnable(host: string, known?: Service): Promise<Service> {
     assertHostName(host);
-    const svc = await this.computeService(host);
+    const svc = known?.host === host && known.binary === 'nova-compute' ? known : await this.computeService(host);
     if (this.osc) {
       await this.run(['openstack', 'compute', 'service', 'set', '--enable', host, 'nova-compute']);
       return this.computeService(host);
@@ -200,14 +204,17 @@ export class NovaOps {
   }
 
   /**
-   * Runs a command on the control node with the openrc sourced. A non-zero exit
+   * Runs a command on the control node with the openrc sourced, within
+   * openstack.commandTimeoutMs (the CLI is slow: seconds per call). A non-zero exit
    * becomes the typed error for its stderr; an ambiguous instance name is resolved
    * to the ids that share it.
    */
   private async run(argv: string[], ref?: string): Promise<string> {
     const control = this.config.nodes.control.name;
     const source = this.config.openstack.openrc;
-    const r = await this.ssh.exec(control, argv, source === undefined ? {} : { source });
+    const started = Date.now();
+    const r = await this.ssh.exec(control, argv, { timeoutMs: this.config.openstack.commandTimeoutMs, ...(source === undefined ? {} : { source }) });
+    recordCallTime(argv.join(' '), control, Date.now() - started);
     if (r.exitCode === 0) return r.stdout;
     if (source !== undefined) {
       const bad = openrcError(r.stderr, source, this.config.nodes.control);

@@ -10,10 +10,11 @@ import type { MountStatus, GlusterVersion, VolumeStatus, HealEntry, Peer } from 
 import { compareVersions } from './gluster-text.js';
 import { migrationCacheSafe, readNovaConf, type NovaConf } from './nova-conf.js';
 import { why } from './storage-health.js';
-import { firstOk, settle, type Answer } from './answer.js';
+import { settle, type Answer } from './answer.js';
 import { judgeMountSource, poolHostNames } from './mount-source.js';
 import { notConnectedMount } from './dead-mount.js';
 import { isBusy } from './gluster-errors.js';
+import { freeRoom, hypervisorOf } from './hypervisor-lookup.js';
 import { AmbiguousError, NotFoundError } from '../errors.js';
 
 export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
@@ -39,11 +40,38 @@ const warn = (check: string, detail: string, hint: string): Check => ({ check, v
 const fail = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'FAIL', detail, hint });
 
 
-/** Runs every check for moving `instanceRef` to `targetName`. */
+/** What ferry asks one compute node (gluster's view from there), each answer settled. */
+interface NodeAnswers {
+  mount: Answer<MountStatus>;
+  version: Answer<GlusterVersion>;
+  peers: Answer<Peer[]>;
+  volume: Answer<VolumeStatus>;
+  heal: Answer<HealEntry[]>;
+}
+
+/**
+ * Runs every check for moving `instanceRef` to `targetName`. On a real control node
+ * each nova call costs seconds, so the nova questions that need only the target
+ * (service, capacity) and the target's gluster questions start together with
+ * `nova show`; only the source's questions wait for it (they go to a compute node).
+ */
 export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string): Promise<MigrationPreflight> {
   const { nova } = cluster;
   const target = findCompute(cluster.config, targetName);
-  const serverAnswer = await settle(nova.show(instanceRef));
+  const serverAsked = settle(nova.show(instanceRef));
+  const serviceAsked = target ? settle(nova.services({ host: target.name, binary: 'nova-compute' })) : undefined;
+  const capacityAsked = target ? capacityOf(cluster, target) : undefined;
+  const asked = new Map<string, Promise<NodeAnswers>>();
+  const ask = (n: NodeConfig) => {
+    let a = asked.get(n.name);
+    if (!a) {
+      a = askNode(cluster, n);
+      asked.set(n.name, a);
+    }
+    return a;
+  };
+  if (target) void ask(target);
+  const serverAnswer = await serverAsked;
   const server = serverAnswer.ok ? serverAnswer.value : undefined;
   const source = findCompute(cluster.config, server?.host);
   const checks: Check[] = [instanceCheck(serverAnswer, instanceRef)];
@@ -58,27 +86,40 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   }
   const nodes = [source, target].filter((n): n is NodeConfig => n !== undefined);
   const unique = nodes.filter((n, i) => nodes.findIndex((m) => m.name === n.name) === i);
-  const [service, mounts, versions, peers, volume, heal, conf, capacity] = await Promise.all([
-    target ? settle(nova.services({ host: target.name, binary: 'nova-compute' })) : undefined,
-    Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.mount(n.name))] as const)),
-    Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.version(n.name))] as const)),
-    Promise.all(unique.map(async (n) => [n, await settle(cluster.gluster.peers(n.name))] as const)),
-    unique.length ? firstOk(unique.map((n) => cluster.gluster.volumeStatus(n.name, cluster.config.gluster.volume))) : undefined,
-    unique.length ? firstOk(unique.map((n) => cluster.gluster.healSummary(n.name, cluster.config.gluster.volume))) : undefined,
+  const [service, views, conf, capacity] = await Promise.all([
+    serviceAsked,
+    Promise.all(unique.map(async (n) => [n, await ask(n)] as const)),
     source ? settle(readNovaConf(cluster.ssh, source.name)) : undefined,
-    target && server ? capacityOf(cluster, target) : undefined,
+    capacityAsked,
   ]);
+  // The volume as the first node that could tell sees it (source first).
+  const firstOk = <T>(pick: (a: NodeAnswers) => Answer<T>) => views.map(([, a]) => pick(a)).find((a) => a.ok) ?? views.map(([, a]) => pick(a)).at(-1);
+  const volume = firstOk((a) => a.volume);
+  const heal = firstOk((a) => a.heal);
   if (target && service) checks.push(serviceCheck(target, service));
-  const poolHosts = poolHostNames(cluster.config.nodes.computes, peers.flatMap(([, a]) => (a.ok ? a.value : [])));
-  for (const [n, m] of mounts) checks.push(mountCheck(cluster, n, m, poolHosts, volume));
+  const poolHosts = poolHostNames(cluster.config.nodes.computes, views.flatMap(([, a]) => (a.peers.ok ? a.peers.value : [])));
+  for (const [n, a] of views) checks.push(mountCheck(cluster, n, a.mount, poolHosts, volume));
   if (volume) checks.push(volumeCheck(cluster.config.gluster.volume, volume));
-  if (unique.length) checks.push(peersCheck(peers, cluster));
+  if (unique.length) checks.push(peersCheck(views.map(([n, a]) => [n, a.peers] as const), cluster));
   if (heal) checks.push(healCheck(heal));
-  for (const [n, v] of versions) checks.push(versionCheck(n, v, cluster.config.gluster.minVersion));
+  for (const [n, a] of views) checks.push(versionCheck(n, a.version, cluster.config.gluster.minVersion));
   if (source && conf) checks.push(cacheCheck(source, conf));
   if (target && server && capacity) checks.push(capacityCheck(target, server, capacity));
   const verdict: CheckVerdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
   return { checks, verdict, server, source, target };
+}
+
+async function askNode(cluster: Cluster, n: NodeConfig): Promise<NodeAnswers> {
+  const { gluster } = cluster;
+  const volume = cluster.config.gluster.volume;
+  const [mount, version, peers, status, heal] = await Promise.all([
+    settle(gluster.mount(n.name)),
+    settle(gluster.version(n.name)),
+    settle(gluster.peers(n.name)),
+    settle(gluster.volumeStatus(n.name, volume)),
+    settle(gluster.healSummary(n.name, volume)),
+  ]);
+  return { mount, version, peers, volume: status, heal };
 }
 
 function instanceCheck(a: Answer<Server>, ref: string): Check {
@@ -177,9 +218,9 @@ interface Capacity {
   error?: Error;
 }
 
-/** With compute API >= 2.88 hypervisors no longer report RAM and vCPUs; 2.87 still does. */
+/** RAM and vCPUs of the target's hypervisor (see hypervisor-lookup.ts for why it is not a plain hypervisor-show). */
 async function capacityOf(cluster: Cluster, target: NodeConfig): Promise<Capacity> {
-  const a = await settle(cluster.nova.hypervisor(target.fqdn, { microversion: '2.87' }));
+  const a = await settle(hypervisorOf(cluster.nova, target));
   return a.ok ? { hypervisor: a.value } : { error: a.error };
 }
 
@@ -188,13 +229,12 @@ function capacityCheck(target: NodeConfig, server: Server, c: Capacity): Check {
   const field = (p: string) => Number(server.fields.find(([k]) => k === p)?.[1]);
   const ram = field('flavor:ram');
   const vcpus = field('flavor:vcpus');
-  const h = c.hypervisor;
-  if (!h || h.freeRamMb === undefined || h.vcpus === undefined || h.vcpusUsed === undefined) {
+  const free = freeRoom(c.hypervisor);
+  if (free.ramMb === null || free.vcpus === null) {
     return warn(name, `capacity unknown${c.error ? ` (${why(c.error)})` : ''}`, 'Check free RAM and vCPUs with: openstack resource provider usage show');
   }
-  const freeVcpus = h.vcpus - h.vcpusUsed;
-  if ((Number.isFinite(ram) && h.freeRamMb < ram) || (Number.isFinite(vcpus) && freeVcpus < vcpus)) {
-    return warn(name, `needs ${ram} MB / ${vcpus} vCPU, has ${h.freeRamMb} MB / ${freeVcpus} vCPU free`, 'The scheduler may refuse it (No valid host); pick a target with more room.');
+  if ((Number.isFinite(ram) && free.ramMb < ram) || (Number.isFinite(vcpus) && free.vcpus < vcpus)) {
+    return warn(name, `needs ${ram} MB / ${vcpus} vCPU, has ${free.ramMb} MB / ${free.vcpus} vCPU free`, 'The scheduler may refuse it (No valid host); pick a target with more room.');
   }
-  return pass(name, `${h.freeRamMb} MB and ${freeVcpus} vCPU free`);
+  return pass(name, `${free.ramMb} MB and ${free.vcpus} vCPU free`);
 }

@@ -7,6 +7,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
 import type { Migration, Server } from '../cluster/nova-types.js';
+import { slowCallNotes } from '../cluster/slow-calls.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import { QUEUE, type Jobs } from './jobs.js';
@@ -76,6 +77,9 @@ export interface MigrationDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How often the watch asks nova for the bytes copied so far (server-migration-list). */
+const PROGRESS_EVERY_MS = 10_000;
+
 /** Failed polls in a row before the attempt gives up (BullMQ then tries the job again). */
 const MAX_POLL_MISSES = 10;
 
@@ -100,14 +104,16 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   };
   let d = job.data;
   if (d.phase !== 'issued') {
-    const now = await nova.show(d.instanceId);
+    // Both at once: each nova call costs seconds on a real control node.
+    const [now, latest] = await Promise.all([nova.show(d.instanceId, { minimal: true }), nova.latestMigration(d.instanceId)]);
+    const latestId = latest?.id ?? 0;
     // Killed while asking nova? The instance moving, or a migration record newer than the one seen
     // before asking, says nova took it. Being on the target already is no such sign: nova is asked, and the
     // record it makes (or not) is the answer (an instance already there once came back "Migrated ... OK").
     const moving = now.status === 'MIGRATING' || now.taskState === 'migrating';
-    const taken = d.phase === 'issuing' && (moving || (await newerMigration(deps, d)) !== undefined);
+    const taken = d.phase === 'issuing' && (moving || latestId > (d.migrationIdBefore ?? 0));
     if (!taken) {
-      d = { ...d, phase: 'issuing', migrationIdBefore: (await nova.latestMigration(d.instanceId))?.id ?? 0 };
+      d = { ...d, phase: 'issuing', migrationIdBefore: latestId };
       await job.updateData(d);
       log.info({ target: d.target }, 'issuing live-migration');
       const refusal = await issue(deps, d, now);
@@ -122,9 +128,15 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   const started = d.issuedAt ?? Date.now();
   let last: Server | undefined;
   let misses = 0;
+  let progress: Migration[] = [];
+  let progressAt = -Infinity;
   for (;;) {
+    const polled = Date.now();
+    // The copy progress changes slowly: ask for it now and then, alongside the show, not as a second call each poll.
+    const progressAsked = polled - progressAt >= PROGRESS_EVERY_MS ? nova.serverMigrations(d.instanceId).catch(() => undefined) : undefined;
+    if (progressAsked) progressAt = polled;
     try {
-      last = await nova.show(d.instanceId);
+      last = await nova.show(d.instanceId, { minimal: true });
       misses = 0;
     } catch (err) {
       // A blip of the control node or nova-api must not end the watch of a migration that goes on regardless.
@@ -145,20 +157,39 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new DelayedError();
     }
-    await show(await progressReport(deps.cluster, d, last, started));
-    await sleep(d.pollIntervalMs);
+    progress = (await progressAsked) ?? progress;
+    await show(progressReport(d, last, started, progress));
+    // One look every pollIntervalMs, however long nova took to answer the last one.
+    await sleep(Math.max(0, d.pollIntervalMs - (Date.now() - polled)));
   }
   // Success only on evidence tied to this request: nova's record of it, from the source to the target, completed.
-  const record = await newerMigration(deps, d);
+  const record = await finalMigration(deps, d);
   const result = record && isTheMove(d, record) && last.host === d.target ? await verify(deps, d, last, started, record) : await failed(deps, d, undefined, last, record ?? null);
-  await show(result.report);
-  return result;
+  const slow = slowCallNotes();
+  const final = slow.length ? { ...result, report: { ...result.report, notes: [...result.report.notes, ...slow] } } : result;
+  await show(final.report);
+  return final;
 }
 
 /** The newest migration of the instance that nova recorded after ferry's request (id above the one seen before it). */
 async function newerMigration(deps: MigrationDeps, d: MigrationJobData): Promise<Migration | undefined> {
   const latest = await deps.cluster.nova.latestMigration(d.instanceId);
   return latest && latest.id > (d.migrationIdBefore ?? 0) ? latest : undefined;
+}
+
+/** Statuses after which nova no longer changes a migration record. */
+const FINAL = new Set(['completed', 'error', 'failed', 'cancelled', 'done']);
+/** How many more looks at the record, once the instance is no longer busy: nova marks it completed a little after the instance turns ACTIVE. */
+const RECORD_SETTLE_TRIES = 10;
+
+/** The record of this request once nova has finished with it (or as it last stood, when it does not finish in time). */
+async function finalMigration(deps: MigrationDeps, d: MigrationJobData): Promise<Migration | undefined> {
+  let record = await newerMigration(deps, d);
+  for (let i = 0; record && !FINAL.has(record.status) && i < RECORD_SETTLE_TRIES; i++) {
+    await sleep(d.pollIntervalMs);
+    record = await newerMigration(deps, d);
+  }
+  return record;
 }
 
 /** The record says this move: from the host the instance was on, to the target, completed. */
@@ -206,10 +237,9 @@ function stateRows(d: MigrationJobData, now: Server): string[][] {
   ];
 }
 
-async function progressReport(cluster: Cluster, d: MigrationJobData, now: Server, started: number): Promise<Report> {
+function progressReport(d: MigrationJobData, now: Server, started: number, m: Migration[]): Report {
   const rows = stateRows(d, now);
   // Where nova reports them, the bytes copied so far; not every driver or microversion does.
-  const m = await cluster.nova.serverMigrations(d.instanceId).catch(() => []);
   const mig = m[0];
   const bytes = (x?: { processedBytes: number | null; remainingBytes: number | null; totalBytes: number | null }) =>
     x && x.processedBytes !== null ? `${mb(x.processedBytes)} copied, ${mb(x.remainingBytes)} left of ${mb(x.totalBytes)}` : null;

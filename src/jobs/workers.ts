@@ -9,6 +9,7 @@ import { isConnectionLoss, waitingConnection } from '../redis.js';
 import type { Notifier } from './notifier.js';
 import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, createJobs, type Jobs } from './jobs.js';
 import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
+import { watchSlowCalls } from '../cluster/slow-calls.js';
 import { evacuationJobFailed, processEvacuation, type EvacuationJobData } from './evacuation.js';
 import { bootstrapJobFailed, processBootstrap, type BootstrapJobData } from './bootstrap.js';
 
@@ -39,7 +40,7 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     return c as unknown as ConnectionOptions;
   };
   let stopping = false;
-  const migrate = new Worker<MigrationJobData>(QUEUE.migrate, (job, token) => processMigration(job, { ...deps, stopping: () => stopping }, token), {
+  const migrate = new Worker<MigrationJobData>(QUEUE.migrate, (job, token) => watchSlowCalls(log.child({ jobId: job.id }), () => processMigration(job, { ...deps, stopping: () => stopping }, token)), {
     ...common,
     connection: connection(),
     // Each job mostly waits on nova; the evacuation decides how many run at once.

@@ -27,6 +27,12 @@ export interface LabOptions {
   migrateSeconds?: number;
   /** Delay every exec answer on every node (default 0). */
   latencyMs?: number;
+  /**
+   * More delay for every exec on the control node (default 0): there ferry runs only
+   * the nova / openstack CLI, which costs 2-6 s a call on a real one (Python start-up,
+   * a new Keystone token each time).
+   */
+  controlLatencyMs?: number;
   /** Start with no peers, no volume, nothing mounted. */
   bare?: boolean;
   /** nova.conf's max_concurrent_live_migrations on every compute (default 1). */
@@ -83,12 +89,19 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const clientKey = generateEd25519('ferry-lab');
   let latencyMs = opts.latencyMs ?? 0;
+  const controlLatencyMs = opts.controlLatencyMs ?? 0;
   const servers = new Map<string, NodeServer>();
   let labPorts = new Set<number>();
   for (const node of model.nodes) {
     servers.set(
       node,
-      new NodeServer({ node, model, authorizedKey: clientKey.public, latencyMs: () => latencyMs, forwardablePorts: () => labPorts }),
+      new NodeServer({
+        node,
+        model,
+        authorizedKey: clientKey.public,
+        latencyMs: () => latencyMs + (node === 'control' ? controlLatencyMs : 0),
+        forwardablePorts: () => labPorts,
+      }),
     );
   }
   const control = http.createServer();

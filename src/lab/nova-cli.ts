@@ -3,6 +3,7 @@
  * node: tables, errors, exit codes and the deprecation warning it prints on
  * stderr every time, as in shared/fixtures/nova.
  */
+import { randomUUID } from 'node:crypto';
 import { parseArgs, type ArgSpec } from './cli-args.js';
 import { failure, result, type CommandContext, type LabCommand } from './exec-result.js';
 import { abortMigration, advanceNova, findServer, runningMigrations, startLiveMigration, type ApiError } from './nova-ops.js';
@@ -71,6 +72,13 @@ function apiError(e: ApiError): never {
   throw new NovaError(`ERROR (${e.kind}): ${e.message} (HTTP ${e.code})`);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Compute API 2.53+ refusing a name where it takes a UUID, with the Request-ID the real API adds (nova-26 captures). */
+function invalidUuid(ref: string): never {
+  throw new NovaError(`ERROR (BadRequest): Invalid uuid ${ref} (HTTP 400) (Request-ID: req-${randomUUID()})`);
+}
+
 function server(state: LabState, ref: string): Instance {
   const found = findServer(state, ref);
   if ('inst' in found) return found.inst;
@@ -86,7 +94,14 @@ const SUBCOMMANDS: Record<string, Sub> = {
     usage: '[--minimal] [--wrap <integer>] <server>',
     spec: { flags: ['--minimal'], values: ['--wrap'] },
     positional: [1, 1],
-    run: ({ ctx }, p) => propertyTable(serverShowDict(ctx.state, server(ctx.state, p.positional[0]!))),
+    run: ({ ctx }, p) => {
+      const inst = server(ctx.state, p.positional[0]!);
+      const props = serverShowDict(ctx.state, inst);
+      if (!p.flags.has('--minimal')) return propertyTable(props);
+      // --minimal skips the flavor and image look-ups: their names only (nova-show-cirros1-before-minimal).
+      const kept = Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith('flavor:')));
+      return propertyTable({ ...kept, flavor: inst.flavor.name, image: ctx.state.imageId });
+    },
   },
   list: {
     usage: '[--reservation-id <reservation-id>] [--ip <ip-regexp>] [--name <name-regexp>] [--status <status>] [--host <hostname>] [--all-tenants [<0|1>]]',
@@ -162,9 +177,19 @@ const SUBCOMMANDS: Record<string, Sub> = {
     positional: [1, 1],
     run: ({ ctx, microversion }, p) => {
       const ref = p.positional[0]!;
-      const host = ctx.state.computes.find((c) => nodeOf(ctx.state, c).fqdn === ref || hypervisorId(ctx.state, c) === ref);
-      if (!host) throw new NovaError(`ERROR (CommandError): No hypervisor with a name or ID of '${ref}' exists.`);
-      return propertyTable(hypervisorRows(ctx.state, host, microversion < 2.88));
+      const { state } = ctx;
+      let host: string | undefined;
+      if (microversion >= 2.53) {
+        // novaclient asks GET /os-hypervisors/REF first; nova 2.53+ refuses anything but a UUID (nova-hypervisor-show-compute02).
+        if (!UUID.test(ref)) invalidUuid(ref);
+        host = state.computes.find((c) => hypervisorId(state, c) === ref.toLowerCase());
+        if (!host) apiError({ kind: 'NotFound', code: 404, message: `Hypervisor with ID '${ref}' could not be found.` });
+      } else {
+        // Up to 2.52: an integer id, else the exact hypervisor_hostname among all hypervisors.
+        host = state.computes.find((c) => String(state.computes.indexOf(c) + 1) === ref) ?? state.computes.find((c) => nodeOf(state, c).fqdn === ref);
+        if (!host) throw new NovaError(`ERROR (CommandError): No hypervisor with a name or ID of '${ref}' exists.`);
+      }
+      return propertyTable(hypervisorRows(state, host, microversion));
     },
   },
   'migration-list': {
@@ -322,9 +347,7 @@ function safeRegExp(source: string): RegExp | undefined {
 
 function setService(ctx: CommandContext, id: string, enable: boolean, reason?: string): string {
   // Compute API >= 2.53 addresses services by UUID.
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    apiError({ kind: 'BadRequest', code: 400, message: `Invalid uuid ${id}` });
-  }
+  if (!UUID.test(id)) invalidUuid(id);
   const s = ctx.state.services.find((x) => x.id === id.toLowerCase());
   if (!s) apiError({ kind: 'NotFound', code: 404, message: `Service ${id} could not be found.` });
   s.enabled = enable;

@@ -108,29 +108,34 @@ export function serviceRow(s: Service, now: number): string[] {
   return [s.id, s.binary, s.host, s.zone, s.enabled ? 'enabled' : 'disabled', s.up ? 'up' : 'down', isoMicro(updated), s.disabledReason ?? '-', 'False'];
 }
 
-/** `nova hypervisor-show`: 2.88+ dropped the resource figures, `legacy` (<= 2.87) has them. */
-export function hypervisorRows(state: LabState, host: string, legacy: boolean): Record<string, string> {
+/**
+ * `nova hypervisor-show` at `microversion`: up to 2.52 integer ids and the cpu_info
+ * dict flattened into cpu_info_* rows, no uptime (nova-26 capture
+ * nova-hypervisor-show-compute02-2.52); 2.53+ UUIDs and uptime; 2.88+ no resource figures.
+ */
+export function hypervisorRows(state: LabState, host: string, microversion: number): Record<string, string> {
   const node = nodeOf(state, host);
   const s = computeService(state, host)!;
+  const legacyIds = microversion < 2.53;
   const base: Record<string, string> = {
     host_ip: node.ip,
     hypervisor_hostname: node.fqdn,
     hypervisor_type: 'QEMU',
     hypervisor_version: '7002000',
-    id: hypervisorId(state, host),
+    id: legacyIds ? String(state.computes.indexOf(host) + 1) : hypervisorId(state, host),
     service_disabled_reason: String(s.disabledReason ?? 'None'),
     service_host: host,
-    service_id: s.id,
+    service_id: legacyIds ? String(state.services.indexOf(s) + 1) : s.id,
     state: s.up ? 'up' : 'down',
     status: s.enabled ? 'enabled' : 'disabled',
-    uptime: 'None',
+    ...(legacyIds ? {} : { uptime: 'None' }),
   };
-  if (!legacy) return base;
+  if (microversion >= 2.88) return base;
   const used = hostUsage(state, host);
   const freeDisk = HYPERVISOR_DISK_GB - used.diskGb;
   return {
     ...base,
-    cpu_info: '{}',
+    ...(legacyIds ? LEGACY_CPU_INFO : { cpu_info: '{}' }),
     current_workload: String(state.instances.filter((i) => i.host === host && i.taskState !== null).length),
     disk_available_least: String(freeDisk - 8),
     free_disk_gb: String(freeDisk),
@@ -144,6 +149,17 @@ export function hypervisorRows(state: LabState, host: string, legacy: boolean): 
     vcpus_used: String(used.vcpus),
   };
 }
+
+/** novaclient flattens the cpu_info dict at 2.52 (values as in the nova-26 capture). */
+const LEGACY_CPU_INFO: Record<string, string> = {
+  cpu_info_arch: 'x86_64',
+  cpu_info_features: '["pge", "clflush"]',
+  cpu_info_model: 'Nehalem',
+  cpu_info_topology_cores: '1',
+  cpu_info_topology_sockets: '4',
+  cpu_info_topology_threads: '1',
+  cpu_info_vendor: 'Intel',
+};
 
 export const MIGRATION_LIST_HEADERS = [
   'Id', 'UUID', 'Source Node', 'Dest Node', 'Source Compute', 'Dest Compute', 'Dest Host', 'Status', 'Instance UUID',
