@@ -24,6 +24,8 @@ export interface DispatchDeps {
   log: Logger;
   /** The caller's role (ferry.yml users and user groups). */
   resolveRole(userId: string): Promise<Role | null>;
+  /** Told of each command's audited outcome (metrics). */
+  onOutcome?: (command: string, outcome: AuditEntry['outcome']) => void;
 }
 
 export interface DispatchRequest {
@@ -45,10 +47,12 @@ export interface Outcome {
 export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promise<Outcome> {
   const requestId = req.requestId ?? randomUUID();
   const log = deps.log.child({ requestId, user: req.userId });
-  const audit = (command: string, outcome: AuditEntry['outcome'], detail?: string) =>
-    deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
+  const audit = (command: string, outcome: AuditEntry['outcome'], detail?: string) => {
+    deps.onOutcome?.(command, outcome);
+    return deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
       log.error({ err }, 'audit write failed');
     });
+  };
 
   let command: CommandDefinition | undefined;
   try {
