@@ -237,8 +237,9 @@ describe('the poster, against the Slack fake with its rate limits on', () => {
   let fake: SlackFake;
   let poster: SlackPoster;
   beforeAll(async () => {
-    // Posts: 3 at once, then one every 200 ms per channel; updates: 5 a second, workspace-wide.
-    fake = await startSlackFake({ rateLimit: { postIntervalMs: 200, updateMax: 5, updateWindowMs: 1000 } });
+    // Posts: 3 at once, then one a second per channel (as Slack); updates: 2 a second, workspace-wide.
+    // Tight enough that the limits bite even when a busy machine makes every call slow.
+    fake = await startSlackFake({ rateLimit: { postIntervalMs: 1000, updateMax: 2, updateWindowMs: 1000 } });
     const client = new WebClient(fake.token, { slackApiUrl: fake.url, rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
     poster = new SlackPoster(client, pino({ level: 'silent' }), 50);
   });

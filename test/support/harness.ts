@@ -152,7 +152,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     port = await new Promise<number>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`ferry serve did not start: ${out}`)), 30_000);
+      // Generous (within vitest's 60 s hook timeout): on a busy machine tsx alone may take half a minute.
+      const timer = setTimeout(() => reject(new Error(`ferry serve did not start: ${out}`)), 50_000);
       proc.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         const m = /ferry serving on port (\d+)/.exec(out);
