@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
+import { sample } from './support/prometheus.js';
 
 describe('auth.test answering in 4 s', () => {
   let h: Harness;
@@ -98,24 +99,27 @@ describe('the whole Slack Web API down for a while', () => {
     const msg = await h.waitForMessage((m) => m.text.startsWith('Storage: volume vm-instances'));
     expect(h.slack.messages().filter((m) => m.text === msg.text)).toHaveLength(1);
   });
+
+  test('/metrics counts an SSH exec that ran out of time against the node that hung', async () => {
+    const storage = () => h.slack.messages().filter((m) => m.text.startsWith('Storage: volume vm-instances')).length;
+    const before = storage();
+    await h.lab.fault('compute02', 'hang');
+    try {
+      await h.slash('/gluster status', { user: 'U_VIEWER' });
+      await waitFor(async () => storage() > before, 'the storage report');
+    } finally {
+      await h.lab.fault('compute02', 'unhang');
+    }
+    const metrics = (await get(h, '/metrics')).body;
+    expect(sample(metrics, 'ferry_ssh_timeouts_total', { node: 'compute02' })).toBeGreaterThan(0);
+    expect(sample(metrics, 'ferry_ssh_timeouts_total', { node: 'compute01' })).toBeUndefined();
+    expect(sample(metrics, 'ferry_ssh_exec_seconds_count', { node: 'compute02', outcome: 'timeout' })).toBeGreaterThan(0);
+  });
 });
 
 async function get(h: Harness, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${h.baseUrl}${path}`);
   return { status: res.status, body: await res.text() };
-}
-
-/** The sum of a metric's samples in a Prometheus text exposition that carry these labels; undefined when there are none. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = m[2]!.split(',');
-    if (want.every((w) => have.includes(w))) sum = (sum ?? 0) + Number(m[3]);
-  }
-  return sum;
 }
 
 async function waitFor(done: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {

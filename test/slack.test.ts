@@ -10,6 +10,7 @@ import { SlackPoster } from '../src/slack/poster.js';
 import { report } from '../src/report.js';
 import { CHANNEL, SECRET, startHarness, type Harness } from './support/harness.js';
 import { startSlackFake, type FakeMessage, type SlackFake } from './support/slack-fake.js';
+import { sample } from './support/prometheus.js';
 
 const STALE_SECONDS = 6 * 60;
 
@@ -172,6 +173,14 @@ describe('ferry under a burst, with Slack’s rate limits on', () => {
     expect(h.slack.ephemerals().filter((e) => e.text.startsWith('ferry commands'))).toHaveLength(50);
     expect(h.slack.rateLimited().length).toBeGreaterThan(0); // the limits did bite
     expect(h.slack.unheededRetries()).toBe(0);
+
+    // /metrics tells the same story: every command by outcome, every 429 ferry was given.
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(sample(metrics, 'ferry_commands_total', { command: 'gluster peers', outcome: 'ok' })).toBe(50);
+    expect(sample(metrics, 'ferry_commands_total', { command: 'ferry help', outcome: 'ok' })).toBe(50);
+    expect(sample(metrics, 'ferry_ack_seconds_count', { kind: 'command' })).toBe(100);
+    const posts429 = h.slack.rateLimited().filter((r) => r.method === 'chat.postMessage').length;
+    expect(sample(metrics, 'ferry_slack_rate_limited_total', { method: 'chat.postMessage' })).toBe(posts429);
   }, 60_000);
 });
 
