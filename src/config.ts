@@ -121,6 +121,9 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().optional(),
   FERRY_CONFIG: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** /healthz, /readyz, /metrics of Socket Mode `serve` and of `ferry worker` (HTTP mode serves them on PORT); 0: any free port. */
+  FERRY_HEALTH_HOST: z.string().default('127.0.0.1'),
+  FERRY_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   LOG_LEVEL: z.string().default('info'),
 });
 

@@ -25,6 +25,8 @@ export interface DispatchDeps {
   log: Logger;
   /** The caller's role (ferry.yml users and user groups). */
   resolveRole(userId: string): Promise<Role | null>;
+  /** Told of each command's audited outcome (metrics). */
+  onOutcome?: (command: string, outcome: AuditEntry['outcome']) => void;
 }
 
 export interface DispatchRequest {
@@ -49,6 +51,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
   // A note for the answer when the entry went to the log only (Redis unreachable).
   let auditNote: string | undefined;
   const audit = async (command: string, outcome: AuditEntry['outcome'], detail?: string) => {
+    deps.onOutcome?.(command, outcome);
     auditNote = await deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
       log.error({ err }, 'audit write failed');
       return undefined;

@@ -6,6 +6,7 @@ import { createRuntime } from '../runtime.js';
 import { createNotifier } from '../jobs/notifier.js';
 import { startWorkers } from '../jobs/workers.js';
 import { redactUrl } from '../redis.js';
+import { startWorkerHealth } from '../health.js';
 
 export async function workerCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
@@ -13,9 +14,11 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const log = createLogger(config.env.LOG_LEVEL);
   const rt = await createRuntime(config, log, { redis: true });
   const workers = startWorkers({ ...rt, jobs: rt.jobs! }, createNotifier(config, log));
+  const health = await startWorkerHealth(rt);
   const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
       await workers.close();
+      await health.close();
       await rt.close();
       resolve();
     };

@@ -246,6 +246,7 @@ function snapshotSsh(ssh: Ssh): Ssh {
       return answer;
     },
     fanOut: (hosts, argv, opts) => ssh.fanOut(hosts, argv, opts),
+    observe: (f) => ssh.observe(f),
     stats: () => ssh.stats(),
     close: async () => {},
   };

@@ -1,10 +1,11 @@
 /**
  * The Bolt app: Socket Mode when an app token is set, otherwise the HTTP
  * receiver at /slack/events (signatures and timestamps verified by Bolt).
- * Every slash command is acked at once, then dispatched; a redelivered request
+ * Every slash command is acked at once, from memory (no Slack API call, no
+ * Redis), then deduplicated, role-checked and dispatched; a redelivered request
  * (same trigger_id) runs nothing twice.
  */
-import { App, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,9 @@ import { dispatch, type DispatchDeps } from '../dispatch.js';
 import { report as makeReport, type Report } from '../report.js';
 import { SlackPoster, approvalActions } from './poster.js';
 import { GroupRoles } from './group-roles.js';
+import { tokenCheck } from './token-check.js';
+import { createMetrics, type AckKind, type Metrics } from '../metrics.js';
+import { HEALTH_PATHS, createHealth, redisReady, type Health } from '../health.js';
 
 export interface SlackAppOptions {
   config: Config;
@@ -27,12 +31,19 @@ export interface SlackAppOptions {
   host?: string;
   port?: number;
   /** Decides an approval button press; the evacuation and bootstrap flows provide it. */
+  /** Built here when not given; serve passes its own so Socket Mode can serve them on a port of their own. */
+  metrics?: Metrics;
+  health?: Health;
+  /** Retry pacing of the background token check (tests make it short). */
+  tokenRetry?: { retryMs?: number; maxRetryMs?: number };
   onApproval?: (args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string }) => Promise<Report>;
 }
 
 export interface SlackApp {
   app: App;
   poster: SlackPoster;
+  metrics: Metrics;
+  health: Health;
   /** Starts listening (HTTP) or connecting (Socket Mode); returns the HTTP port, if any. */
   start(): Promise<number | undefined>;
   /** Stops taking requests, waits for commands in flight, then stops. */
@@ -53,38 +64,45 @@ function failedReport(err: Error): Report {
 export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const { config, runtime, log } = opts;
   const env = config.env;
-  if (!env.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is not set');
+  const token = env.SLACK_BOT_TOKEN;
+  if (!token) throw new Error('SLACK_BOT_TOKEN is not set');
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   if (!socketMode && !env.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is not set (needed in HTTP mode, without SLACK_APP_TOKEN)');
   let serving = true;
+  const metrics = opts.metrics ?? createMetrics();
+  const health = opts.health ?? createHealth(metrics);
   const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
+  const quietLog = boltLogger(log);
+  quietLog.setLevel(LogLevel.WARN);
+  // auth.test once at start, retried by the check itself (the client's own retries would only delay the next try).
+  const tokenChecker = tokenCheck(new WebClient(token, { ...clientOptions, logger: quietLog, retryConfig: { retries: 0 }, timeout: 10_000 }), token, log, {
+    ...opts.tokenRetry,
+    onError: (error) => metrics.slackError('auth.test', error),
+  });
+  health.ready('slack-token', () => tokenChecker.problem());
+  health.ready('redis', redisReady(runtime.redis));
+  const receivedAt = () => ({ receivedAt: performance.now() });
+  const receiver = socketMode
+    ? new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN!, logger: boltLogger(log), logLevel: LogLevel.WARN, customPropertiesExtractor: receivedAt, installerOptions: { clientOptions } })
+    : new HTTPReceiver({
+        signingSecret: env.SLACK_SIGNING_SECRET!,
+        logger: boltLogger(log),
+        logLevel: LogLevel.WARN,
+        customPropertiesExtractor: receivedAt,
+        customRoutes: HEALTH_PATHS.map((path) => ({ path, method: ['GET'], handler: (req, res) => void health.handle(req, res) })),
+      });
   const app = new App({
-    token: env.SLACK_BOT_TOKEN,
+    receiver,
     logger: boltLogger(log),
     logLevel: LogLevel.WARN,
     clientOptions,
-    // ferry knows its own token; asking auth.test at start would fail the start while Slack is unreachable.
-    tokenVerificationEnabled: false,
-    ...(socketMode
-      ? { socketMode: true, appToken: env.SLACK_APP_TOKEN }
-      : {
-          signingSecret: env.SLACK_SIGNING_SECRET,
-          customRoutes: [
-            {
-              path: '/healthz',
-              method: ['GET'],
-              handler: (_req, res) => {
-                res.writeHead(serving ? 200 : 503, { 'content-type': 'text/plain' }).end(serving ? 'ok\n' : 'stopping\n');
-              },
-            },
-          ],
-        }),
+    // Answered from memory: Bolt's `token` option would call auth.test before every ack (see token-check.ts).
+    authorize: async () => tokenChecker.authorization(),
   });
   // The poster paces itself by Retry-After (per channel, per method), so its client hands 429s back instead of waiting.
-  const posterLog = boltLogger(log);
-  posterLog.setLevel(LogLevel.WARN);
-  const poster = new SlackPoster(new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, logger: posterLog, rejectRateLimitedCalls: true }), log);
-  const groups = new GroupRoles(app.client, config, log);
+  const api = new WebClient(token, { ...clientOptions, logger: quietLog, rejectRateLimitedCalls: true });
+  const poster = new SlackPoster(api, log, undefined, (method, error) => metrics.slackError(method, error));
+  const groups = new GroupRoles(new WebClient(token, { ...clientOptions, logger: quietLog }), config, log);
   const deps: DispatchDeps = {
     commands: opts.commands,
     config,
@@ -93,6 +111,12 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     audit: runtime.audit,
     log,
     resolveRole: (userId) => groups.roleOf(userId),
+    onOutcome: (command, outcome) => metrics.command(command, outcome),
+  };
+  runtime.ssh.observe((o) => metrics.sshExec(o));
+  if (runtime.jobs) metrics.watchJobs(runtime.jobs);
+  const acked = (kind: AckKind, context: Record<string, unknown>) => {
+    if (typeof context.receivedAt === 'number') metrics.ack(kind, (performance.now() - context.receivedAt) / 1000);
   };
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>) => {
@@ -103,8 +127,9 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   /** true the first time a key is seen; a redelivery finds it taken. */
   const firstTime = runtime.firstDelivery;
 
-  app.command(SLASH, async ({ command, ack, respond }) => {
+  app.command(SLASH, async ({ command, ack, respond, context }) => {
     await ack();
+    acked('command', context);
     const line = `${command.command} ${command.text}`.trim();
     // Tracked from the ack on, so stop() waits for it even before it reaches the dispatcher.
     await track(
@@ -132,8 +157,9 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     );
   });
 
-  app.action(/^ferry_(approve|reject)$/, async ({ action, body, ack, respond }) => {
+  app.action(/^ferry_(approve|reject)$/, async ({ action, body, ack, respond, context }) => {
     await ack();
+    acked('action', context);
     if (body.type !== 'block_actions' || !('action_id' in action) || !('value' in action)) return;
     const decision = action.action_id === 'ferry_approve' ? 'approve' : 'reject';
     const channel = body.channel?.id ?? '';
@@ -159,7 +185,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   return {
     app,
     poster,
+    metrics,
+    health,
     async start() {
+      tokenChecker.start();
       if (socketMode) {
         await app.start();
         return undefined;
@@ -169,6 +198,8 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     },
     async stop() {
       serving = false;
+      health.stopping();
+      tokenChecker.stop();
       await Promise.allSettled([...inFlight]);
       await app.stop();
     },

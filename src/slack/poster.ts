@@ -76,6 +76,8 @@ export class SlackPoster {
     private readonly client: WebClient,
     private readonly log: Logger,
     private readonly updateIntervalMs = UPDATE_INTERVAL_MS,
+    /** Told of every failed Web API call (metrics): the method and Slack's error code, `ratelimited` for a 429. */
+    private readonly onError: (method: string, error: string) => void = () => {},
   ) {}
 
   /** Posts a report in a channel; tables that do not fit go as replies in its thread. */
@@ -161,6 +163,7 @@ export class SlackPoster {
         if ((this.blockedUntil.get(key) ?? 0) <= Date.now()) this.blockedUntil.delete(key);
         return result;
       } catch (err) {
+        this.onError(key.split(' ')[0]!, slackErrorCode(err));
         const retryAfter = rateLimitedFor(err);
         if (retryAfter === undefined || Date.now() - started > MAX_RATE_LIMIT_WAIT_MS) throw err;
         const until = Date.now() + retryAfter * 1000;
@@ -197,6 +200,15 @@ function rateLimitedFor(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { code?: unknown; retryAfter?: unknown };
   return e.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? Math.max(e.retryAfter, 1) : undefined;
+}
+
+/** Slack's error code of a failed Web API call, else `http_<status>` or the client's error code. */
+export function slackErrorCode(err: unknown): string {
+  const e = (err ?? {}) as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown };
+  if (e.code === ErrorCode.RateLimitedError) return 'ratelimited';
+  if (typeof e.data?.error === 'string') return e.data.error;
+  if (typeof e.statusCode === 'number') return `http_${e.statusCode}`;
+  return typeof e.code === 'string' ? e.code : 'unknown';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,7 +9,7 @@ import { allNodes, type Config, type NodeConfig } from '../config.js';
 import { HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { ConnectionPool, type Lease, type PoolTarget } from './pool.js';
 import { buildCommandLine } from './quote.js';
-import type { ExecOptions, ExecResult, FanOutOptions, HostOutcome, Ssh } from './types.js';
+import type { ExecObservation, ExecOptions, ExecResult, FanOutOptions, HostOutcome, Ssh } from './types.js';
 
 const DEFAULT_FAN_OUT_CONCURRENCY = 32;
 
@@ -46,7 +46,20 @@ export function createSsh(config: Config, log?: Logger): Ssh {
     return toTarget(node);
   };
 
+  const observers: ((o: ExecObservation) => void)[] = [];
   const exec = async (host: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
+    const started = Date.now();
+    const seen = (o: Omit<ExecObservation, 'host' | 'ms'>) => observers.forEach((f) => f({ host, ms: Date.now() - started, ...o }));
+    return execOnPool(host, argv, opts).then(
+      (r) => (seen({ outcome: 'ok' }), r),
+      (err: unknown) => {
+        seen({ outcome: outcomeStatus(err), ...(err instanceof SshTimeoutError ? { phase: err.phase } : {}) });
+        throw err;
+      },
+    );
+  };
+
+  const execOnPool = async (host: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> => {
     const to = target(host);
     const line = buildCommandLine(argv, { source: opts.source });
     const timeoutMs = opts.timeoutMs ?? config.ssh.commandTimeoutMs;
@@ -95,7 +108,7 @@ export function createSsh(config: Config, log?: Logger): Ssh {
     return outcomes;
   };
 
-  return { exec, fanOut, stats: () => pool.stats(), close: () => pool.close() };
+  return { exec, fanOut, observe: (f) => void observers.push(f), stats: () => pool.stats(), close: () => pool.close() };
 }
 
 function describeNames(names: string[]): string {

@@ -22,6 +22,14 @@ export interface ExecResult {
   durationMs: number;
 }
 
+/** One exec as the SSH layer saw it: node, duration, and whether the command ran ('ok', whatever its exit code). */
+export interface ExecObservation {
+  host: string;
+  ms: number;
+  outcome: 'ok' | 'timeout' | 'unreachable' | 'host-key';
+  phase?: 'connect' | 'command';
+}
+
 /** One host's outcome in a fan-out. */
 export type HostOutcome =
   | { host: string; status: 'ok'; result: ExecResult }
@@ -41,6 +49,8 @@ export interface FanOutOptions extends ExecOptions {
 export interface Ssh {
   exec(host: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   fanOut(hosts: readonly string[], argv: readonly string[], opts?: FanOutOptions): Promise<HostOutcome[]>;
+  /** Calls `f` after every exec (metrics); an unknown host or a failed channel counts as unreachable. */
+  observe(f: (o: ExecObservation) => void): void;
   /** Connections opened since start, and open now, per host (for tests and benchmarks). */
   stats(): { opened: number; open: number; perHost: Record<string, { opened: number; open: number }> };
   close(): Promise<void>;

@@ -13,7 +13,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { loadConfigFile, type Config, type Role } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/app.js';
 import { createNotifier } from '../../src/jobs/notifier.js';
 import { startWorkers, type Workers } from '../../src/jobs/workers.js';
 import { handleApproval } from '../../src/jobs/approval-actions.js';
@@ -21,7 +21,7 @@ import { executors } from '../../src/jobs/executors.js';
 import { commands } from '../../commands/index.js';
 import type { AuditEntry } from '../../src/audit.js';
 import { startRedis, type TestRedis } from './redis.js';
-import { startSlackFake, type FakeMessage, type RateLimits, type SlackFake } from './slack-fake.js';
+import { startSlackFake, type FakeMessage, type Outage, type RateLimits, type SlackFake } from './slack-fake.js';
 import { buttonBody, postSigned, slashBody, type SentRequest } from './slack-requests.js';
 
 export const CHANNEL = 'C0OPS';
@@ -41,6 +41,7 @@ export function ferryHttpEnv(o: { configPath: string; slack: Pick<SlackFake, 'to
     SLACK_API_URL: o.slack.url,
     REDIS_URL: o.redisUrl,
     PORT: '0',
+    FERRY_HEALTH_PORT: '0',
     LOG_LEVEL: 'warn',
   };
   delete env.SLACK_APP_TOKEN;
@@ -59,6 +60,10 @@ export interface HarnessOptions {
   usergroups?: Record<string, string[]>;
   /** Start the lab bare: glusterd running, no peers, no volume, nothing mounted (the bootstrap runbook's start). */
   bare?: boolean;
+  /** Slack's Web API misbehaving from before ferry starts (e.g. auth.test slow or answering 503). */
+  outage?: Outage;
+  /** Pacing of ferry's background auth.test retries (in-process only). */
+  tokenRetry?: SlackAppOptions['tokenRetry'];
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
@@ -114,6 +119,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     startRedis(),
     startSlackFake({ rateLimit: opts.rateLimit ?? false, usergroups: opts.usergroups }),
   ]);
+  if (opts.outage) slack.outage(opts.outage);
   if (opts.roles) await setRoles(lab.configPath, opts.roles);
   if (opts.policy) await setPolicy(lab.configPath, opts.policy);
   const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
@@ -129,7 +135,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const base = await createRuntime(config, log, { redis: true });
     const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
     let notifier = createNotifier(config, log);
-    const app = createSlackApp({ config, runtime: rt, commands, log, port: 0, host: '127.0.0.1', onApproval: (a) => handleApproval({ rt, notifier, audit: rt.audit }, executors, a) });
+    const app = createSlackApp({ config, runtime: rt, commands, log, port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry, onApproval: (a) => handleApproval({ rt, notifier, audit: rt.audit }, executors, a) });
     notifier = createNotifier(config, log, app.poster);
     const workers = startWorkers(rt, notifier);
     port = (await app.start())!;
@@ -146,7 +152,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     port = await new Promise<number>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`ferry serve did not start: ${out}`)), 30_000);
+      // Generous (within vitest's 60 s hook timeout): on a busy machine tsx alone may take half a minute.
+      const timer = setTimeout(() => reject(new Error(`ferry serve did not start: ${out}`)), 50_000);
       proc.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         const m = /ferry serving on port (\d+)/.exec(out);

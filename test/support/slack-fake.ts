@@ -10,7 +10,8 @@
  * checker the renderer is tested with), checks the token, and when asked
  * rate-limits chat.postMessage (1 a second per channel, short bursts allowed)
  * and chat.update (Tier 3, ~50 a minute) with HTTP 429 + Retry-After, noting
- * clients that come back before Retry-After has passed.
+ * clients that come back before Retry-After has passed. `outage()` makes the
+ * Web API (or some methods, e.g. auth.test) slow or answer 503 for a while.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -51,6 +52,17 @@ export interface SlackFakeOptions {
   usergroups?: Record<string, string[]>;
   /** conversations.info: channel id → its fields (name at least). */
   channels?: Record<string, { name: string } & Record<string, unknown>>;
+}
+
+/**
+ * Slack's Web API having a bad time: each matching call waits `delayMs`, then
+ * answers `status` (e.g. 503, with an HTML-ish body as a load balancer would)
+ * or, without one, normally. `methods` limits it to some methods (default all).
+ */
+export interface Outage {
+  methods?: string[];
+  delayMs?: number;
+  status?: number;
 }
 
 /** One request, as received; `args` without the token. */
@@ -128,6 +140,8 @@ export interface SlackFake {
   unheededRetryLog(): UnheededRetry[];
   /** Resolves with the first call (past or future) of `method` that matches. */
   waitFor(method: string, match?: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
+  /** Starts an outage of the Web API (response_url posts are not affected); undefined ends it. */
+  outage(o: Outage | undefined): void;
   /** Forgets calls, messages and rate-limit state. */
   reset(): void;
   close(): Promise<void>;
@@ -160,6 +174,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
   const responseUrls = new Map<string, { channel?: string; user?: string; messageTs?: string }>();
   let lastSec = 0;
   let seq = 0;
+  let outage: Outage | undefined;
 
   /** Unique, increasing message timestamps in Slack's "seconds.micro" form. */
   const nextTs = (): string => {
@@ -354,7 +369,12 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     const responseMatch = /^\/response\/([\w-]+)$/.exec(url.pathname);
     let call: FakeCall = { method: `${req.method} ${url.pathname}`, args: a, at: arrivedAt, status: 0, ok: false };
     let reply: Reply = { status: 404, body: { ok: false, error: 'not_found' } };
-    if (apiMatch) {
+    const down = apiMatch && outage && (!outage.methods || outage.methods.includes(apiMatch[1]!)) ? outage : undefined;
+    if (down?.delayMs) await new Promise((r) => setTimeout(r, down.delayMs));
+    if (apiMatch && down?.status) {
+      call = { ...call, method: apiMatch[1]! };
+      reply = { status: down.status, body: { ok: false, error: `http_${down.status}` } };
+    } else if (apiMatch) {
       call = { ...call, method: apiMatch[1]! };
       reply = api(apiMatch[1]!, req, a, raw, arrivedAt);
     } else if (responseMatch && req.method === 'POST') {
@@ -414,6 +434,9 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
         };
         events.on('call', listener);
       }),
+    outage: (o) => {
+      outage = o;
+    },
     reset: () => {
       calls = [];
       messages = new Map();
