@@ -1,5 +1,5 @@
 /** Redis connections: one that fails fast for requests, and blocking ones for workers. */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /**
  * The connection for requests (dedupe, audit, locks, approvals, queueing): while
@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
  * (`blockingConnection`), which wait for Redis to come back.
  */
 export async function connectRedis(url: string): Promise<Redis> {
+  // Loaded here, not at start-up: a `ferry run` that needs no Redis does not pay for ioredis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
   redis.on('error', () => {}); // reported where a command fails; the connection retries on its own
   try {

@@ -33,7 +33,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { redis: 
   const ssh = createSsh(config, log.child({ component: 'ssh' }));
   const cluster = createCluster(ssh, config);
   const audit = redis ? redisAudit(redis, log) : logAudit(log);
-  const jobs: Jobs | undefined = redis ? createJobs(redis) : undefined;
+  const jobs: Jobs | undefined = redis ? await createJobs(redis) : undefined;
   return {
     config,
     log,

@@ -11,8 +11,6 @@ import { commands } from '../../commands/index.js';
 import { renderTerminal } from './render-terminal.js';
 import { renderJson } from './render-json.js';
 import { waitForJob } from './wait-job.js';
-import { startWorkers } from '../jobs/workers.js';
-import { createNotifier } from '../jobs/notifier.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -49,7 +47,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       const jobs = rt.jobs;
       // Where a ferry serve/worker already works this queue, leave the job to it; a bare `ferry run` works its own.
       const served = (await jobs.queue(outcome.report.job.queue).getWorkers()).length > 0;
-      const workers = values['no-worker'] || served ? undefined : startWorkers({ ...rt, jobs }, createNotifier(config, log));
+      // Loaded only for a command that queued a job: the workers bring bullmq and the Slack Web API client.
+      const workers = values['no-worker'] || served ? undefined : (await import('../jobs/workers.js')).startWorkers({ ...rt, jobs }, (await import('../jobs/notifier.js')).createNotifier(config, log));
       try {
         process.stdout.write(renderTerminal(outcome.report, { color }) + '\n');
         outcome.report = await waitForJob(jobs, outcome.report.job.queue, outcome.report.job.id, (r) => {

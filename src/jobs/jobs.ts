@@ -2,7 +2,7 @@
  * The durable side of ferry: BullMQ queues in Redis for migrations and
  * evacuations, shared by every ferry process (serve, worker, run, demo).
  */
-import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { blockingConnection } from '../redis.js';
 
@@ -31,7 +31,9 @@ export const LOCK_MS = 15_000;
 export const STALLED_CHECK_MS = 5000;
 export const MAX_STALLED = 1000;
 
-export function createJobs(redis: Redis): Jobs {
+export async function createJobs(redis: Redis): Promise<Jobs> {
+  // bullmq is loaded with the first Redis connection: commands that need no jobs start without it.
+  const { Queue, QueueEvents } = await import('bullmq');
   const queues = new Map<QueueName, Queue>();
   const events = new Map<QueueName, QueueEvents>();
   const connection = redis as unknown as ConnectionOptions;
