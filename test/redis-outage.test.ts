@@ -9,9 +9,10 @@ afterAll(() => f?.stop());
 
 test('with Redis gone, /migrate answers at once that nothing was started, and starts nothing', async () => {
   await f.redis!.stop();
-  const started = performance.now();
-  const { report } = await f.run('/migrate cirros1 compute02');
-  expect(performance.now() - started).toBeLessThan(10_000);
+  // "At once": ferry does not queue the request until Redis is back. A generous deadline, not a measurement.
+  const answer = f.run('/migrate cirros1 compute02');
+  const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('/migrate did not answer within 30 s with Redis gone: it waits for Redis instead of failing')), 30_000).unref());
+  const { report } = await Promise.race([answer, deadline]);
   expect(report.verdict).toBe('FAIL');
   expect(report.job).toBeUndefined();
   expect(report.reasons[0]).toMatch(/Redis is unreachable.*nothing was started/);
