@@ -1,5 +1,5 @@
 /** Redis connections: one that fails fast for requests, and waiting ones for workers. */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from './log.js';
 
 /** Thrown before anything starts when work needs Redis and Redis does not answer. */
@@ -19,6 +19,8 @@ export class RedisUnavailable extends Error {
  * then tells whether Redis answers.
  */
 export async function openRedis(url: string, log?: Logger): Promise<Redis> {
+  // Loaded here, not at start-up: a `ferry run` that needs no Redis does not pay for ioredis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
   const where = redactUrl(url);
   let up: boolean | undefined;

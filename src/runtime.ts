@@ -38,7 +38,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { redis: 
   const ssh = createSsh(config, log.child({ component: 'ssh' }));
   const cluster = createCluster(ssh, config);
   const audit = redis ? redisAudit(redis, log, config.redis.url) : logAudit(log);
-  const jobs: Jobs | undefined = redis ? createJobs(redis, log) : undefined;
+  const jobs: Jobs | undefined = redis ? await createJobs(redis, log) : undefined;
   return {
     config,
     log,

@@ -262,9 +262,9 @@ describe('/evacuate', () => {
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
       while (labState(h).instances.filter((i) => i.host !== 'compute01').length < 2) await new Promise((r) => setTimeout(r, 50));
-      const stopping = Date.now();
       await h.stopFerry();
-      expect(Date.now() - stopping).toBeLessThan(5000);
+      // At once: ferry did not wait for the evacuation to end; instances still wait on compute01 for the next ferry.
+      expect(labState(h).instances.filter((i) => i.host === 'compute01').length).toBeGreaterThan(0);
       await h.startFerry();
       const done = await summaryOf(h, req.ts);
       expect(done.text).toMatch(/Evacuated compute01/);

@@ -283,17 +283,14 @@ describe('the shell', () => {
 });
 
 describe('scale', () => {
-  it('builds 200 computes with 50 instances at once, and answers for 200 bricks cheaply', async () => {
-    const started = performance.now();
+  // How long this takes is measured by `npm run bench` (startup: a 200-node lab), not asserted here.
+  it('builds 200 computes with 50 instances at once, and answers for 200 bricks', async () => {
     const lab = createLabModel({ computes: 200, instances: 50, migrateSeconds: 1 });
-    expect(performance.now() - started).toBeLessThan(100);
     expect(lab.nodes).toHaveLength(201);
     expect(lab.nodes.at(-1)).toBe('compute200');
-    const t = performance.now();
     const status = await gluster(lab, '--xml volume status vm-instances detail');
     const heal = await gluster(lab, 'volume heal vm-instances info');
     const list = await nova(lab, 'list --all-tenants');
-    expect(performance.now() - t).toBeLessThan(200);
     expect(status.stdout.match(/<node>/g)).toHaveLength(200);
     expect(heal.stdout.match(/^Status: Connected$/gm)).toHaveLength(200);
     expect(list.stdout.split('\n')).toHaveLength(50 + 5);

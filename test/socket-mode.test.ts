@@ -141,7 +141,7 @@ describe('ferry serve in Socket Mode', () => {
     ferry = spawn(process.execPath, [...process.execArgv, '--import', 'tsx', MAIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     ferry.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     ferry.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    await waitUntil(() => /ferry serving \(Socket Mode\)/.test(output) || ferry.exitCode !== null, 'ferry serve to start', 50_000); // within vitest's 60 s hook timeout
+    await waitUntil(() => /ferry serving \(Socket Mode\)/.test(output) || ferry.exitCode !== null, 'ferry serve to start', 120_000);
     if (ferry.exitCode !== null) throw new Error(`ferry serve exited ${ferry.exitCode}:\n${output}`);
   });
 

@@ -35,7 +35,7 @@ const labFlags = {
   bare: { type: 'boolean' },
 } as const;
 
-/** Options for tests: `entry` replaces src/cli/main.ts as the program `start` spawns. */
+/** Options for tests: `entry` replaces main.ts (main.js when built) as the program `start` spawns. */
 export interface LabCommandOptions {
   entry?: string;
 }
@@ -123,9 +123,10 @@ async function start(args: string[], opts: LabCommandOptions): Promise<number> {
   await mkdir(dir, { recursive: true });
   await rm(path.join(dir, 'lab.json'), { force: true });
 
-  const entry = opts.entry ?? fileURLToPath(new URL('./main.ts', import.meta.url));
-  // The bin registers tsx in-process, which a child does not inherit: load it explicitly then.
-  const loader = process.execArgv.some((a) => a.includes('tsx')) ? [] : ['--import', import.meta.resolve('tsx')];
+  // From source (tsx, vitest) the child runs main.ts under tsx too; built (dist/), it runs main.js as it is.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = opts.entry ?? fileURLToPath(new URL(fromSource ? './main.ts' : './main.js', import.meta.url));
+  const loader = !fromSource || process.execArgv.some((a) => a.includes('tsx')) ? [] : ['--import', import.meta.resolve('tsx')];
   const logPath = path.join(dir, 'lab.log');
   const logFd = openSync(logPath, 'a');
   const serveArgs = ['--dir', dir];

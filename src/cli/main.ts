@@ -1,29 +1,42 @@
+#!/usr/bin/env node
 /**
  * The `ferry` command line: serve, worker, run, lab, demo, config check.
  * This is the one place where objects are built: config → logger → Redis → SSH → cluster → app.
+ * Each sub-command's module is imported only when that sub-command runs, so that
+ * `ferry run` does not load the lab, the demo or the Slack app.
  */
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { labCommand } from './lab.js';
-import { runCommand } from './run.js';
 
-const usage = `usage: ferry <command>
-  run "<slash line>" [--as USER] [--json] [--config FILE]   run one command and print its report
-  serve                                                    the Slack app (Socket Mode or HTTP)
-  worker                                                   a migration/evacuation worker only
-  approve ID --as USER [--reject]                          decide an approval request (as the Slack buttons do)
-  lab start|stop|fault|calls --dir DIR ...                 the simulated cluster
-  demo [--interactive]                                     lab + Redis + ferry, the main commands at work
-  config check [FILE]                                      validate ferry.yml and the environment`;
+/** Each sub-command's usage, for `ferry --help` and `ferry SUB --help`. */
+const usages: Record<string, string> = {
+  run: 'run "<slash line>" [--as USER] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]   run one command and print its report',
+  serve: 'serve [--config FILE] [--host HOST] [--no-worker]   the Slack app (Socket Mode or HTTP), and the job workers',
+  worker: 'worker [--config FILE]   a migration/evacuation worker only',
+  approve: 'approve ID --as USER [--reject] [--config FILE]   decide an approval request (as the Slack buttons do)',
+  lab: 'lab start|stop|fault|calls --dir DIR ...   the simulated cluster (ferry lab --help for each action)',
+  demo: 'demo [--interactive] [--computes N] [--instances M]   lab + Redis + ferry, the main commands at work',
+  config: 'config check [FILE] [--connect]   validate ferry.yml and the environment; --connect reaches every node',
+};
+
+const usage = `usage: ferry <command> [--help]\n${Object.values(usages)
+  .map((u) => `  ${u}`)
+  .join('\n')}\n  --version   print the version`;
 
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub !== undefined && sub in usages && wantsHelp(rest)) {
+    if (sub === 'lab') return (await import('./lab.js')).labCommand(['--help']);
+    console.log(`usage: ferry ${usages[sub]}`);
+    return 0;
+  }
   try {
     switch (sub) {
       case 'run':
-        return await runCommand(rest);
+        return await (await import('./run.js')).runCommand(rest);
       case 'lab':
-        return await labCommand(rest);
+        return await (await import('./lab.js')).labCommand(rest);
       case 'config':
         return (await import('./config-check.js')).configCommand(rest);
       case 'serve':
@@ -34,8 +47,13 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./approve.js')).approveCommand(rest);
       case 'demo':
         return await (await import('./demo.js')).demoCommand(rest);
+      case '--version':
+      case '-V':
+        console.log(version());
+        return 0;
       case undefined:
       case 'help':
+      case '-h':
       case '--help':
         console.log(usage);
         return 0;
@@ -51,7 +69,36 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** `-h`/`--help` before any `--`: a slash line is one argument, so it never is either. */
+function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === '-h' || a === '--help');
+}
+
+/** The version in ferry's package.json, found upwards from this file (src/cli/ in a checkout, dist/src/cli/ installed). */
+function version(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ferry' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look one level up
+    }
+    if (new URL('..', dir).href === dir.href) return 'unknown';
+  }
+}
+
+/** Whether this file is the program node was started with (through npm's bin symlink too). */
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

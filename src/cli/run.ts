@@ -16,8 +16,6 @@ import { renderTerminal } from './render-terminal.js';
 import { renderJson } from './render-json.js';
 import { waitForJob } from './wait-job.js';
 import { printConfigError } from './config-check.js';
-import { startWorkers } from '../jobs/workers.js';
-import { createNotifier } from '../jobs/notifier.js';
 
 const usage = 'usage: ferry run "<slash line>" [--as USER] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]';
 
@@ -90,7 +88,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       const jobs = rt.jobs;
       // Where a ferry serve/worker already works this queue, leave the job to it; a bare `ferry run` works its own.
       const served = (await jobs.queue(outcome.report.job.queue).getWorkers()).length > 0;
-      const workers = values['no-worker'] || served ? undefined : startWorkers({ ...rt, jobs }, createNotifier(config, log));
+      // Loaded only for a command that queued a job: the workers bring bullmq and the Slack Web API client.
+      const workers = values['no-worker'] || served ? undefined : (await import('../jobs/workers.js')).startWorkers({ ...rt, jobs }, (await import('../jobs/notifier.js')).createNotifier(config, log));
       try {
         // With --json stdout holds the final report only; progress goes to stderr.
         if (output !== 'json') print(outcome.report);

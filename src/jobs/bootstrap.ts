@@ -4,7 +4,7 @@
  * run after a failure, goes on from where things are: done steps run nothing.
  * The first step that fails stops the run and says which and why.
  */
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
 import type { Logger } from '../log.js';
@@ -92,7 +92,7 @@ async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<Approv
 export async function processBootstrap(job: Job<BootstrapJobData>, deps: BootstrapDeps): Promise<BootstrapResult> {
   const { spec, steps, message } = job.data;
   const holder = await acquireJobLock(deps.jobs, QUEUE.bootstrap, volumeLock(spec.volume), String(job.id));
-  if (holder !== null) throw new UnrecoverableError(`a bootstrap of ${spec.volume} is already running (job ${holder})`);
+  if (holder !== null) throw new (await import('bullmq')).UnrecoverableError(`a bootstrap of ${spec.volume} is already running (job ${holder})`);
   try {
     const outcomes: Outcome[] = steps.map(() => 'pending');
     const details: string[] = [];

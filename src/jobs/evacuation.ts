@@ -6,7 +6,7 @@
  * parent taken back after a crash, by this process or another, goes on where
  * it was, and a child is never added twice (BullMQ ignores an existing job id).
  */
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { outcomeOf, type Audit } from '../audit.js';
 import type { MessageRef } from '../command.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -182,7 +182,7 @@ export async function processEvacuation(job: Job<EvacuationJobData>, deps: Evacu
       // migration workers stop taking its children. Everything is in Redis: hand it back.
       log.info('shutting down: the evacuation goes back to the queue');
       await job.moveToDelayed(Date.now() + 1000, token);
-      throw new DelayedError();
+      throw new (await import('bullmq')).DelayedError();
     }
     const r = progressReport(state, d);
     const text = JSON.stringify(r);

@@ -2,7 +2,7 @@
  * The durable side of ferry: BullMQ queues in Redis for migrations and
  * evacuations, shared by every ferry process (serve, worker, run, demo).
  */
-import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isConnectionLoss, RedisUnavailable, waitingConnection } from '../redis.js';
 import type { Logger } from '../log.js';
@@ -44,7 +44,14 @@ export function requireJobs(jobs: Jobs | undefined, missing: string): Jobs {
 }
 
 /** Queues and event readers on `redis`; their errors go to `log`, except Redis being away (said once, where the connection is opened). */
-export function createJobs(redis: Redis, log?: Logger): Jobs {
+export async function createJobs(redis: Redis, log?: Logger): Promise<Jobs> {
+  // bullmq is loaded with the first Redis connection: commands that need no jobs start without it.
+  return jobsWith(await import('bullmq'), redis, log);
+}
+
+/** createJobs, for a module that has bullmq loaded already (the workers). */
+export function jobsWith(bullmq: { Queue: typeof Queue; QueueEvents: typeof QueueEvents }, redis: Redis, log?: Logger): Jobs {
+  const { Queue, QueueEvents } = bullmq;
   const onError = (err: Error) => {
     if (!isConnectionLoss(err)) log?.error({ err }, 'queue error');
   };

@@ -3,7 +3,7 @@
  * got (queued → issuing → issued); a job taken back after a crash checks nova
  * before it acts, so `nova live-migration` is never issued twice for one move.
  */
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
 import type { Migration, Server } from '../cluster/nova-types.js';
@@ -155,7 +155,7 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
     if (deps.stopping?.() && token) {
       // The migration goes on in nova without us; any ferry takes the watch back in a second (phase is 'issued').
       await job.moveToDelayed(Date.now() + 1000, token);
-      throw new DelayedError();
+      throw new (await import('bullmq')).DelayedError();
     }
     progress = (await progressAsked) ?? progress;
     await show(progressReport(d, last, started, progress));

@@ -3,11 +3,11 @@
  * run, demo) may run them against the same Redis; BullMQ hands each job to one.
  */
 import { hostname } from 'node:os';
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
 import { isConnectionLoss, waitingConnection } from '../redis.js';
 import type { Notifier } from './notifier.js';
-import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, createJobs, type Jobs } from './jobs.js';
+import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, jobsWith, type Jobs } from './jobs.js';
 import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
 import { watchSlowCalls } from '../cluster/slow-calls.js';
 import { evacuationJobFailed, processEvacuation, type EvacuationJobData } from './evacuation.js';
@@ -22,7 +22,7 @@ export interface Workers {
 export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): Workers {
   const log = rt.log.child({ component: 'worker' });
   // The work itself waits out a Redis restart (the request connection would fail at once): a running job resumes when Redis returns.
-  const jobs = createJobs(waitingConnection(rt.jobs.redis), log);
+  const jobs = jobsWith({ Queue, QueueEvents }, waitingConnection(rt.jobs.redis), log);
   const deps = { cluster: rt.cluster, jobs, notifier, log };
   const common = {
     prefix: PREFIX,

@@ -12,13 +12,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import { createRequire } from 'node:module';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { fingerprint, hostKeyAlgorithms, isKeyAccepted, knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
 
-// ssh2 is CommonJS: Node's ESM loader only sees its default export.
-const { Client } = ssh2;
-type Client = InstanceType<typeof Client>;
+// ssh2 (CommonJS) is required at the first connection, not at start-up: commands that
+// reach no node, and `ferry --help`, start without loading its crypto.
+const require = createRequire(import.meta.url);
+const newClient = (): Client => new (require('ssh2') as typeof import('ssh2')).Client();
 
 /** Where to connect: a ferry node (or the jump host) and how to log in. */
 export interface PoolTarget {
@@ -190,7 +192,7 @@ export class ConnectionPool {
   }
 
   private open(hp: HostPool): Conn {
-    const client = new Client();
+    const client = newClient();
     const conn: Conn = { client, state: 'connecting', slots: 0, ready: Promise.resolve(), dropListeners: new Set() };
     hp.conns.add(conn);
     conn.ready = this.connect(client, hp.target, (err) => void this.shut(hp, conn, err)).then(
@@ -369,7 +371,7 @@ export class ConnectionPool {
   /** A direct-tcpip channel through the (shared, lazily connected) jump host to the target. */
   private async forward(target: PoolTarget): Promise<ClientChannel> {
     if (!this.jump) {
-      const client = new Client();
+      const client = newClient();
       const jump = {
         client,
         ready: this.connect(

@@ -8,9 +8,10 @@ import { fanOut } from './fan-out.js';
 import { evacuation } from './evacuation.js';
 import { memory } from './memory.js';
 import { novaLatency } from './nova-latency.js';
+import { startup } from './startup.js';
 import { heading, machine, ms, type Bench } from './support.js';
 
-const ALL: Bench[] = [ackLatency, fanOut, evacuation, memory, novaLatency];
+const ALL: Bench[] = [ackLatency, fanOut, evacuation, memory, novaLatency, startup];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

@@ -211,10 +211,10 @@ export async function startLabProcess(opts: Omit<LabOptions, 'dir' | 'model'>): 
 }
 
 /** Runs a program to its end (killed by PID after `timeoutMs`); never throws for a non-zero exit. */
-export function runProgram(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+export function runProgram(cmd: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

@@ -27,6 +27,8 @@ import { buttonBody, postSigned, slashBody, type SentRequest } from './slack-req
 export const CHANNEL = 'C0OPS';
 export const SECRET = 'test-signing-secret';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** A deadline, not a measurement: tsx compiles ferry in the child (over 15 s on a machine busy with other jobs); a plan over many instances takes as long. */
+const CHILD_DEADLINE_MS = 120_000;
 
 /**
  * The environment of a ferry in HTTP mode against a lab, a Redis and the Slack
@@ -152,8 +154,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     port = await new Promise<number>((resolve, reject) => {
       let out = '';
-      // Generous (within vitest's 60 s hook timeout): on a busy machine tsx alone may take half a minute.
-      const timer = setTimeout(() => reject(new Error(`ferry serve did not start: ${out}`)), 50_000);
+      const timer = setTimeout(() => reject(new Error(`ferry serve did not start within ${CHILD_DEADLINE_MS / 1000} s: ${out}`)), CHILD_DEADLINE_MS);
       proc.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         const m = /ferry serving on port (\d+)/.exec(out);
@@ -199,7 +200,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     proc.stderr!.on('data', (b: Buffer) => process.stderr.write(b));
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`ferry worker did not start: ${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`ferry worker did not start within ${CHILD_DEADLINE_MS / 1000} s: ${out}`)), CHILD_DEADLINE_MS);
       proc.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         if (out.includes('ferry worker ready')) {
@@ -241,7 +242,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const body = buttonBody(actionId, value, { user: o.user, channel, messageTs: o.messageTs, responseUrl: slack.responseUrl({ channel, user: o.user, messageTs: o.messageTs }), triggerId: o.triggerId });
       return postSigned(events(), body, { secret: SECRET });
     },
-    waitForMessage(match, timeoutMs = 30_000) {
+    waitForMessage(match, timeoutMs = CHILD_DEADLINE_MS) {
       return until(() => slack.messages(CHANNEL).find(match), timeoutMs, 'a matching Slack message');
     },
     waitForEphemeral(match, timeoutMs = 15_000) {
