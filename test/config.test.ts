@@ -57,7 +57,7 @@ describe('ferry.yml', () => {
     const text = minimal.replace('knownHosts: known_hosts }', 'knownHosts: known_hosts, comandTimeoutMs: 9000 }') + 'rolez:\n  admin: { users: [U1] }\nopenstack: { cli: nova, flavour: x }\n';
     expect(problems(text)).toEqual([
       'ssh.comandTimeoutMs: unknown key; did you mean commandTimeoutMs?',
-      'openstack.flavour: unknown key (valid here: cli, openrc)',
+      'openstack.flavour: unknown key (valid here: cli, openrc, commandTimeoutMs)',
       'rolez: unknown key; did you mean roles?',
     ]);
   });
