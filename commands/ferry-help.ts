@@ -1,23 +1,16 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import type { Config } from '../src/config.js';
-import { report, type Report } from '../src/report.js';
-import { approvalUnavailable, needsApproval } from '../src/policy.js';
+import type { Report } from '../src/report.js';
+import { helpReport as reportOf } from '../src/help.js';
 import { commands } from './index.js';
 
-/** The help report; ferry.yml's policy decides the Approval column (`ferry run` passes the defaults when there is no ferry.yml). */
+/** The help report of every command; ferry.yml's policy decides the Approval column (`ferry run` passes the defaults when there is no ferry.yml). */
 export function helpReport(config: Pick<Config, 'policy'>): Report {
-  return report({
-    title: 'ferry commands',
-    tables: [
-      {
-        title: 'Commands',
-        columns: ['Usage', 'What it does', 'Role', 'Approval'],
-        rows: commands.map((c) => [c.usage, c.summary, c.role, approvalUnavailable(config, c) ? 'refused (no approval flow)' : needsApproval(config, c) ? 'yes' : '']),
-      },
-    ],
-    notes: ['Arguments may be quoted. Add --dry-run to /migrate and /evacuate to see the plan without running it.'],
-  });
+  return reportOf('ferry commands', commands, config, [
+    'Arguments may be quoted. Add --dry-run to /migrate and /evacuate to see the plan without running it.',
+    'Add help to a command for its own usage and examples: /gluster help, /migrate help.',
+  ]);
 }
 
 export default defineCommand({

@@ -11,6 +11,7 @@ import glusterBootstrap from './gluster-bootstrap.js';
 import novaShow from './nova-show.js';
 import novaList from './nova-list.js';
 import novaServices from './nova-services.js';
+import novaHypervisors from './nova-hypervisors.js';
 import migrate from './migrate.js';
 import evacuate from './evacuate.js';
 import evacuateStatus from './evacuate-status.js';
@@ -19,4 +20,4 @@ import novaServiceEnable from './nova-service-enable.js';
 import ferryAudit from './ferry-audit.js';
 import ferryHelp from './ferry-help.js';
 
-export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaServiceEnable, migrate, evacuate, evacuateStatus, evacuateCancel, ferryAudit, ferryHelp];
+export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaHypervisors, novaServiceEnable, migrate, evacuate, evacuateStatus, evacuateCancel, ferryAudit, ferryHelp];

@@ -84,7 +84,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       return slow.length ? { ...r, notes: [...r.notes, ...slow] } : r;
     });
     await audit(command.name, outcomeOf(result.verdict), result.reasons[0]);
-    return { report: noted(result), ephemeral: command.name === 'ferry help', command: command.name };
+    return { report: noted(result), ephemeral: command.name.endsWith(' help'), command: command.name };
   } catch (err) {
     const name = command?.name ?? commandNameOf(req.line, deps.commands);
     if (err instanceof UsageError) {

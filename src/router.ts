@@ -10,6 +10,7 @@ import type { CommandDefinition } from './command.js';
 import { UsageError } from './errors.js';
 import { VOLUME_NAME } from './config.js';
 import { instanceRefProblem } from './cluster/instance-ref.js';
+import { closestCommand, helpCommand } from './help.js';
 
 export interface RoutedCommand {
   command: CommandDefinition;
@@ -45,13 +46,30 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 export function route(line: string, commands: readonly CommandDefinition[]): RoutedCommand {
   const words = tokenize(line.trim().replace(/^\//, ''));
   if (words.length === 0) throw new UsageError('empty command; try /ferry help');
+  const help = helpCommand(words, commands);
+  if (help) return { command: help, args: {} };
   const command = findCommand(words, commands);
   if (!command) {
     const family = commands.filter((c) => c.name.split(' ')[0] === words[0]);
     const asked = `unknown command /${words.slice(0, 2).join(' ')}`;
     if (!family.length) throw new UsageError(`${asked} — try /ferry help`);
-    throw new UsageError(asked, family.map((c) => c.usage).join('\n'));
+    const near = closestCommand(words, family);
+    const hint = near ? ` — did you mean /${near.name}?` : ` — try /${words[0]} help`;
+    throw new UsageError(`${asked}${hint}`, family.map((c) => c.usage).join('\n'));
   }
+  try {
+    return { command, args: parseFor(command, words) };
+  } catch (err) {
+    // "/evacuate stauts 3" reaches /evacuate; a sub-command near its first argument is the likelier meaning.
+    const siblings = commands.filter((c) => c !== command && c.name.startsWith(`${command.name} `));
+    const near = err instanceof UsageError && words.length > 1 ? closestCommand(words, siblings) : undefined;
+    if (near && err instanceof UsageError) throw new UsageError(`${err.message} — did you mean /${near.name}?`, err.usage);
+    throw err;
+  }
+}
+
+/** The validated arguments of the words after the command's name. Throws UsageError. */
+function parseFor(command: CommandDefinition, words: string[]): unknown {
   const rest = words.slice(command.name.split(' ').length);
   let values: Record<string, unknown>;
   let positionals: string[];
@@ -79,7 +97,7 @@ export function route(line: string, commands: readonly CommandDefinition[]): Rou
     const what = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
     throw new UsageError(what, command.usage);
   }
-  return { command, args: parsed.data };
+  return parsed.data;
 }
 
 /** Argument schemas shared by commands: strict, so nothing odd reaches a command line. */

@@ -125,6 +125,6 @@ describe('ferry run', () => {
   test('a slash usage error lists the commands of the family one a line', async () => {
     const { code, stdout } = await ferry(['run', '/nova', '--config', lab.configPath], { env: clean });
     expect(code).toBe(1);
-    expect(stdout).toBe('Usage\nVerdict: FAIL\n  - unknown command /nova\n\nusage:\n  /nova show <instance>\n  /nova list [--host HOST]\n  /nova services\n  /nova service-enable <host>\n');
+    expect(stdout).toBe('Usage\nVerdict: FAIL\n  - unknown command /nova — try /nova help\n\nusage:\n  /nova show <instance>\n  /nova list [--host HOST]\n  /nova services\n  /nova hypervisors\n  /nova service-enable <host>\n');
   });
 });

@@ -28,6 +28,16 @@ describe('every example of every command parses', () => {
   }
 });
 
+describe('every command answers help with its own examples', () => {
+  for (const c of commands.filter((c) => c.name !== 'ferry help')) {
+    test(`/${c.name} help`, () => {
+      const routed = route(`/${c.name} help`, commands);
+      expect(routed.command.name).toBe(`${c.name} help`);
+      expect(routed.command.role).toBe('viewer');
+    });
+  }
+});
+
 describe('the router', () => {
   test('turns words and flags into validated arguments', () => {
     expect(route('/migrate cirros1 compute02 --dry-run', [migrateLike]).args).toEqual({ instance: 'cirros1', target: 'compute02', dryRun: true });

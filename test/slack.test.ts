@@ -60,6 +60,26 @@ describe('ferry over Slack HTTP', () => {
     expect(h.lab.calls()).toHaveLength(before.labCalls);
   });
 
+  test('/gluster stauts is answered, only to its typist, with the closest command and the usages one a line', async () => {
+    const before = snapshot(h);
+    expect((await h.slash('/gluster stauts', { user: 'U_OPS' })).status).toBe(200);
+    const answer = await nextEphemeral(h, before);
+    expect(answer.user).toBe('U_OPS');
+    expect(answer.text).toMatch(/unknown command \/gluster stauts — did you mean \/gluster status\?/);
+    expect(JSON.stringify(answer.blocks)).toContain('usage:\\n/gluster status [VOLUME]\\n/gluster peers\\n');
+    expect(h.lab.calls()).toHaveLength(before.labCalls);
+  });
+
+  test('/migrate help shows its usage, examples and role to the caller only', async () => {
+    const before = snapshot(h);
+    await h.slash('/migrate help', { user: 'U_VIEWER' });
+    const answer = await nextEphemeral(h, before);
+    const blocks = JSON.stringify(answer.blocks);
+    expect(blocks).toContain('/migrate cirros1 compute02 --dry-run');
+    expect(blocks).toContain('operator');
+    expect(h.slack.messages()).toHaveLength(before.messages);
+  });
+
   test('a forged signature and a stale timestamp get 401 and run nothing', async () => {
     const before = snapshot(h);
     const audited = (await h.audit()).length;
