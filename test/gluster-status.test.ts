@@ -52,6 +52,16 @@ describe('/gluster status', () => {
     expect(table('Nodes').rows.find((r) => r[0] === 'compute02')?.[1]).toMatch(/^NO/);
   });
 
+  test("an unreachable node's row says so once, not in every column", async () => {
+    await fault('compute02', 'down', ['up']);
+    const { table } = await status();
+    const row = table('Nodes').rows.find((r) => r[0] === 'compute02')!;
+    expect(row[1]).toMatch(/^NO \(unreachable/);
+    expect(row.filter((c) => /unreachable|\?/.test(c))).toHaveLength(1);
+    // The other nodes' rows are whole.
+    expect(table('Nodes').rows.filter((r) => r[0] !== 'compute02').every((r) => r[2] === 'yes')).toBe(true);
+  });
+
   test('a hanging node is marked as given up after the SSH command timeout, and the others still answer', async () => {
     await fault('compute02', 'hang', ['unhang']);
     const { report, table } = await status();
