@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
 import { startLabFerry, type LabFerry } from './support/lab-ferry.js';
+import { generateEd25519 } from '../src/lab/server.js';
+import { fingerprint, knownHostsName, lookupHostKeys, parseKnownHosts } from '../src/ssh/known-hosts.js';
 
 let f: LabFerry;
 beforeAll(async () => {
@@ -152,3 +155,35 @@ describe('/gluster status when the first nodes are gone', () => {
     }
   });
 });
+
+describe('/gluster status with a changed host key', () => {
+  let g: LabFerry;
+  afterAll(() => g?.stop());
+
+  test('says the key CHANGED and shows both fingerprints; an unknown key is told apart', async () => {
+    g = await startLabFerry({ computes: 3, instances: 1 });
+    const port = (name: string) => g.lab.nodes.find((n) => n.name === name)!.port;
+    const prefix = (name: string) => `${knownHostsName('127.0.0.1', port(name))} `;
+    const text = await readFile(g.config.ssh.knownHosts, 'utf8');
+    const real = fingerprint(lookupHostKeys(parseKnownHosts(text), '127.0.0.1', port('compute02')).keys[0]!.key);
+    const other = generateEd25519('other').public;
+    const otherFp = fingerprint(Buffer.from(other.split(' ')[1]!, 'base64'));
+    // compute02 pinned to another key (changed), compute03 not pinned at all (unknown).
+    await writeFile(
+      g.config.ssh.knownHosts,
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith(prefix('compute03')))
+        .map((l) => (l.startsWith(prefix('compute02')) ? `${prefix('compute02')}${other}` : l))
+        .join('\n'),
+    );
+    const { report } = await g.run('/gluster status', 'U_VIEWER');
+    const reasons = report.reasons.join('\n');
+    expect(reasons).toMatch(new RegExp(`compute02 host key CHANGED: it presents ${escape(real)}, known_hosts has ${escape(otherFp)}`));
+    expect(reasons).toMatch(/compute03 host key unknown: it presents SHA256:\S+, known_hosts has none/);
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
