@@ -29,6 +29,7 @@ describe('ferry over Slack HTTP', () => {
     const msg = await h.waitForMessage((m) => m.text.startsWith('Storage: volume vm-instances'));
     expect(tableBlocks(msg)).toBe(1);
     expect(JSON.stringify(msg.blocks)).toMatch(/compute01\.stack:\/gluster\/instances/);
+    expect(shown(msg)).toContain('asked by <@U_VIEWER>');
   });
 
   test('/nova show cirros1 ends as one table message in the channel', async () => {
