@@ -58,6 +58,8 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     });
   };
   const noted = (r: Report): Report => (auditNote ? { ...r, notes: [...r.notes, auditNote] } : r);
+  // Every report posted where others see it names who asked.
+  const asked = (r: Report): Report => ({ ...r, requestedBy: req.userId });
 
   let command: CommandDefinition | undefined;
   try {
@@ -77,14 +79,15 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
         audit: deps.audit,
         config: deps.config,
         log: log.child({ command: cmd.name }),
-        progress: req.progress ?? (async () => undefined),
+        progress: req.progress ? (r) => req.progress!(asked(r)) : async () => undefined,
         requestId,
       });
       const slow = slowCallNotes();
       return slow.length ? { ...r, notes: [...r.notes, ...slow] } : r;
     });
     await audit(command.name, outcomeOf(result.verdict), result.reasons[0]);
-    return { report: noted(result), ephemeral: command.name.endsWith(' help'), command: command.name };
+    const ephemeral = command.name.endsWith(' help');
+    return { report: ephemeral ? noted(result) : asked(noted(result)), ephemeral, command: command.name };
   } catch (err) {
     const name = command?.name ?? commandNameOf(req.line, deps.commands);
     if (err instanceof UsageError) {
@@ -100,13 +103,13 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       const line = unreachableLine(deps.config.redis.url);
       log.warn({ command: name }, line);
       await audit(name, 'error', line);
-      return { report: report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: [line] }), ephemeral: false, command: command?.name };
+      return { report: asked(report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: [line] })), ephemeral: false, command: command?.name };
     }
     // A typed error is an answer the user already sees; only a bug needs its stack in the log.
     if (isExpectedError(err)) log.info({ code: err.code, reason: err.message }, 'command failed');
     else log.error({ err }, 'command failed');
     await audit(name, 'error', (err as Error).message);
-    return { report: noted(errorReport(name, err as Error)), ephemeral: false, command: command?.name };
+    return { report: asked(noted(errorReport(name, err as Error))), ephemeral: false, command: command?.name };
   }
 }
 

@@ -25,6 +25,8 @@ export interface Report {
   notes: string[];
   /** Set when a durable job now owns this report's message and will update it to the end. */
   job?: { id: string; queue: 'migrate' | 'evacuate' | 'bootstrap' };
+  /** The Slack user id of who asked: Slack shows it as a mention, the terminal as the plain id. */
+  requestedBy?: string;
   /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
   approval?: { id: string; expiresAt: string };
 }
@@ -33,6 +35,12 @@ export interface Report {
 export function report(parts: Partial<Report> & { title: string }): Report {
   return { verdict: 'INFO', reasons: [], tables: [], notes: [], ...parts };
 }
+
+/**
+ * A Slack user mention as reports write it (`<@U123>`); Slack renders it as the
+ * person's name, the terminal shows the bare id.
+ */
+export const MENTION = /<@([UW][A-Z0-9_]{1,30})>/g;
 
 const rank: Record<Verdict, number> = { INFO: 0, OK: 1, WARN: 2, FAIL: 3 };
 

@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLab, type Lab } from '../src/lab/lab.js';
@@ -77,7 +77,7 @@ describe('ferry run', () => {
     const file = await variant('no-openrc.yml', (t) => t.replace('/root/openrc', '/root/no-such-openrc'));
     const { code, stdout } = await ferry(['run', '/nova show cirros1', '--config', file], { env: clean });
     expect(code).toBe(1);
-    expect(stdout).toBe('/nova show failed\nVerdict: FAIL\n  - openstack.openrc /root/no-such-openrc does not exist on control (control.stack)\n');
+    expect(stdout).toBe(`/nova show failed\nVerdict: FAIL\n  - openstack.openrc /root/no-such-openrc does not exist on control (control.stack)\nasked by cli:${os.userInfo().username}\n`);
   });
 
   test('an expected failure is one report and one log line without a stack trace', async () => {

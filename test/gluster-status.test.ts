@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
 import { startLabFerry, type LabFerry } from './support/lab-ferry.js';
+import { generateEd25519 } from '../src/lab/server.js';
+import { fingerprint, knownHostsName, lookupHostKeys, parseKnownHosts } from '../src/ssh/known-hosts.js';
 
 let f: LabFerry;
 beforeAll(async () => {
@@ -50,6 +53,16 @@ describe('/gluster status', () => {
     expect(report.verdict).toBe('FAIL');
     expect(report.reasons.join('\n')).toMatch(/compute02 unreachable/);
     expect(table('Nodes').rows.find((r) => r[0] === 'compute02')?.[1]).toMatch(/^NO/);
+  });
+
+  test("an unreachable node's row says so once, not in every column", async () => {
+    await fault('compute02', 'down', ['up']);
+    const { table } = await status();
+    const row = table('Nodes').rows.find((r) => r[0] === 'compute02')!;
+    expect(row[1]).toMatch(/^NO \(unreachable/);
+    expect(row.filter((c) => /unreachable|\?/.test(c))).toHaveLength(1);
+    // The other nodes' rows are whole.
+    expect(table('Nodes').rows.filter((r) => r[0] !== 'compute02').every((r) => r[2] === 'yes')).toBe(true);
   });
 
   test('a hanging node is marked as given up after the SSH command timeout, and the others still answer', async () => {
@@ -142,3 +155,35 @@ describe('/gluster status when the first nodes are gone', () => {
     }
   });
 });
+
+describe('/gluster status with a changed host key', () => {
+  let g: LabFerry;
+  afterAll(() => g?.stop());
+
+  test('says the key CHANGED and shows both fingerprints; an unknown key is told apart', async () => {
+    g = await startLabFerry({ computes: 3, instances: 1 });
+    const port = (name: string) => g.lab.nodes.find((n) => n.name === name)!.port;
+    const prefix = (name: string) => `${knownHostsName('127.0.0.1', port(name))} `;
+    const text = await readFile(g.config.ssh.knownHosts, 'utf8');
+    const real = fingerprint(lookupHostKeys(parseKnownHosts(text), '127.0.0.1', port('compute02')).keys[0]!.key);
+    const other = generateEd25519('other').public;
+    const otherFp = fingerprint(Buffer.from(other.split(' ')[1]!, 'base64'));
+    // compute02 pinned to another key (changed), compute03 not pinned at all (unknown).
+    await writeFile(
+      g.config.ssh.knownHosts,
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith(prefix('compute03')))
+        .map((l) => (l.startsWith(prefix('compute02')) ? `${prefix('compute02')}${other}` : l))
+        .join('\n'),
+    );
+    const { report } = await g.run('/gluster status', 'U_VIEWER');
+    const reasons = report.reasons.join('\n');
+    expect(reasons).toMatch(new RegExp(`compute02 host key CHANGED: it presents ${escape(real)}, known_hosts has ${escape(otherFp)}`));
+    expect(reasons).toMatch(/compute03 host key unknown: it presents SHA256:\S+, known_hosts has none/);
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

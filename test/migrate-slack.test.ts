@@ -30,6 +30,9 @@ describe('/migrate from Slack', () => {
     expect(done.history.length).toBeGreaterThan(2);
     expect(done.history.some((v) => /MIGRATING \/ migrating on compute01/.test(messageText(v)))).toBe(true);
     expect(messageText(done)).toMatch(/Before \/ after/);
+    // Every version of the message names who asked, as a mention Slack renders.
+    expect(done.history.every((v) => messageText(v).includes('asked by <@U_OPS>'))).toBe(true);
+    expect(messageText(done)).not.toContain('&lt;@');
     const table = done.blocks.find((b) => (b as { type: string }).type === 'table');
     expect(JSON.stringify(table)).toMatch(/compute02/);
     expect(liveMigrations(h)).toHaveLength(1);

@@ -96,6 +96,20 @@ describe('renderSlack', () => {
     expect(msg!.text).toBe('a &lt;b&gt; &amp; c\n• host &lt;none&gt; &amp; more');
   });
 
+  test('who asked is a real mention in Slack (context block), mentions in text stay mentions, other markup stays escaped', () => {
+    const r = report({ title: 'Migration', verdict: 'WARN', reasons: ['FORCED by <@U_OPS> past: x <b>'], notes: ['approved by <@U0APPROVER>'], requestedBy: 'U_OPS' });
+    const [msg] = renderSlack(r);
+    const contexts = blocksOf<{ elements: { text: string }[] }>(msg!, 'context').map((b) => b.elements[0]!.text);
+    expect(contexts).toContain('asked by <@U_OPS>');
+    expect(visibleText(msg!)).toContain('FORCED by <@U_OPS> past: x &lt;b&gt;');
+    expect(visibleText(msg!)).toContain('approved by <@U0APPROVER>');
+    expect(visibleText(msg!)).not.toContain('&lt;@');
+    // Not a user id: escaped like any text, never a live link.
+    const [odd] = renderSlack(report({ title: 't', requestedBy: '!channel' }));
+    expect(visibleText(odd!)).toContain('asked by &lt;@!channel&gt;');
+    expect([msg!, odd!].flatMap((m) => checkSlackLimits(m))).toEqual([]);
+  });
+
   test('wide tables keep 20 columns and say so; empty and long cells are made valid', () => {
     const columns = Array.from({ length: 30 }, (_, i) => `c${i}`);
     const rows = [columns.map((_, i) => (i === 0 ? '' : i === 1 ? 'y'.repeat(2000) : String(i)))];
@@ -203,6 +217,13 @@ describe('renderTerminal', () => {
     const col = (line: string): number => displayWidth(line.slice(0, line.search(/(?<=  )[^ ]/)));
     expect(new Set(lines.map(col)).size).toBe(1);
     expect(lines[2]).toMatch(/a…$/);
+  });
+
+  test('who asked is the plain id on the terminal, mentions in text too', () => {
+    const out = renderTerminal(report({ title: 'Migration', reasons: ['FORCED by <@U_OPS> past: x'], requestedBy: 'U_OPS' }), { color: false });
+    expect(out).toContain('FORCED by U_OPS past: x');
+    expect(out.split('\n').at(-1)).toBe('asked by U_OPS');
+    expect(out).not.toContain('<@');
   });
 
   test('control characters from remote output cannot reach the terminal', () => {

@@ -29,6 +29,7 @@ describe('ferry over Slack HTTP', () => {
     const msg = await h.waitForMessage((m) => m.text.startsWith('Storage: volume vm-instances'));
     expect(tableBlocks(msg)).toBe(1);
     expect(JSON.stringify(msg.blocks)).toMatch(/compute01\.stack:\/gluster\/instances/);
+    expect(shown(msg)).toContain('asked by <@U_VIEWER>');
   });
 
   test('/nova show cirros1 ends as one table message in the channel', async () => {
@@ -159,6 +160,18 @@ describe('ferry over Slack HTTP', () => {
     expect(answer.text).toMatch(/Not approved/);
     expect(h.lab.calls()).toHaveLength(before.labCalls);
     expect((await h.audit(1))[0]).toMatchObject({ user: 'U_APPROVER', outcome: 'refused' });
+  });
+
+  test('in a channel ferry is not in, the answer says to invite it, with the report, only to the caller', async () => {
+    h.slack.botNotIn('C0NOTIN');
+    const before = snapshot(h);
+    await h.slash('/gluster status', { user: 'U_VIEWER', channel: 'C0NOTIN' });
+    const answer = await nextEphemeral(h, before);
+    expect(answer.user).toBe('U_VIEWER');
+    expect(shown(answer)).toMatch(/ferry is not in #ops: invite @ferry to #ops/);
+    expect(answer.text).toMatch(/^Storage: volume vm-instances/);
+    expect(shown(answer)).not.toMatch(/not_in_channel|An API error occurred/);
+    expect(h.slack.messages('C0NOTIN')).toHaveLength(0);
   });
 
   test('GET /healthz answers 200', async () => {

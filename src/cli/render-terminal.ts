@@ -7,7 +7,7 @@
  * small aligner that measures display width (wide CJK / emoji count as two
  * columns, combining marks as none) is all we need.
  */
-import type { Report, Verdict } from '../report.js';
+import { MENTION, type Report, type Verdict } from '../report.js';
 
 /** Options of {@link renderTerminal}. */
 export interface TerminalOptions {
@@ -48,6 +48,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     lines.push('');
     for (const note of report.notes) lines.push(clean(note));
   }
+  if (report.requestedBy) lines.push(`asked by ${clean(report.requestedBy)}`);
   return lines.join('\n');
 }
 
@@ -127,5 +128,5 @@ function cutToWidth(s: string, width: number): string {
  */
 function clean(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(MENTION, '$1');
 }

@@ -57,7 +57,8 @@ export function isTransportError(err: Error): boolean {
 export function why(err: Error): string {
   if (err instanceof SshTimeoutError) return `no answer within ${err.timeoutMs} ms`;
   if (err instanceof UnreachableError) return `unreachable (${err.reason})`;
-  if (err instanceof HostKeyError) return 'host key refused';
+  // Changed (possible impostor, or a reinstalled node) and unknown (never pinned) call for different actions.
+  if (err instanceof HostKeyError) return `host key ${err.expected.length ? 'CHANGED' : 'unknown'}: it presents ${err.presented}, known_hosts has ${err.expected.join(', ') || 'none'}`;
   if (err instanceof ClusterError && err.kind === 'glusterd-down') return 'glusterd is not running';
   return err.message;
 }

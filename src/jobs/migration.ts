@@ -100,7 +100,7 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   const log = deps.log.child({ jobId: job.id, instance: job.data.instanceName });
   const show = async (r: Report) => {
     await job.updateProgress(r as unknown as object);
-    await deps.notifier.update(job.data.message, r);
+    await deps.notifier.update(job.data.message, { ...r, requestedBy: job.data.requestedBy });
   };
   let d = job.data;
   if (d.phase !== 'issued') {
@@ -222,7 +222,7 @@ export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error,
   await releaseLock(deps.jobs.redis, lockKey('instance', d.instanceId), String(job.id));
   await deps.notifier.update(
     d.message,
-    report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`] }),
+    report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`], requestedBy: d.requestedBy }),
   );
 }
 

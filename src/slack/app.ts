@@ -16,7 +16,7 @@ import type { Runtime } from '../runtime.js';
 import { boltLogger, type Logger } from '../log.js';
 import { dispatch, type DispatchDeps } from '../dispatch.js';
 import { report as makeReport, type Report } from '../report.js';
-import { SlackPoster, approvalActions } from './poster.js';
+import { SlackPoster, approvalActions, slackErrorCode } from './poster.js';
 import { GroupRoles } from './group-roles.js';
 import { tokenCheck } from './token-check.js';
 import { createMetrics, type AckKind, type Metrics } from '../metrics.js';
@@ -55,6 +55,17 @@ export interface SlackApp {
 const SLASH = /^\/\S+$/;
 
 const stoppingReport = makeReport({ title: 'ferry is restarting', verdict: 'FAIL', reasons: ['nothing was run; try again in a minute'] });
+
+/**
+ * The answer, shown only to the caller, when ferry cannot post in the channel
+ * (chat.postMessage said not_in_channel): what to do first, then the report.
+ */
+function notInChannelReport(r: Report, channelName: string): Report {
+  const where = channelName ? `#${channelName}` : 'this channel';
+  return { ...r, reasons: [`ferry is not in ${where}: invite @ferry to ${where} (/invite @ferry), then ask again; this answer is shown only to you`, ...r.reasons] };
+}
+
+const isNotInChannel = (err: unknown) => slackErrorCode(err) === 'not_in_channel';
 
 /** What the user sees when ferry could not answer (Redis or Slack failing under it). */
 function failedReport(err: Error): Report {
@@ -137,8 +148,18 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         if (!serving) return poster.respond(respond, stoppingReport);
         if (!(await firstTime(`cmd:${command.trigger_id}`))) return;
         let message: MessageRef | undefined;
+        // Set once Slack said ferry is not in the channel: the command goes on without a message (as in a terminal).
+        let notIn = false;
+        const post = async (r: Report, actions?: ReturnType<typeof approvalActions>) => {
+          if (notIn) return undefined;
+          return poster.post(command.channel_id, r, actions).catch((err: unknown) => {
+            if (!isNotInChannel(err)) throw err;
+            notIn = true;
+            return undefined;
+          });
+        };
         const progress = async (r: Report) => {
-          if (!message) message = await poster.post(command.channel_id, r);
+          if (!message) message = await post(r);
           else await poster.update(message, r);
           return message;
         };
@@ -148,7 +169,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         // A job now owns the message and updates it to the end.
         else if (message && outcome.report.job) return;
         else if (message) await poster.update(message, outcome.report, actions);
-        else await poster.post(command.channel_id, outcome.report, actions);
+        else if (!(await post(outcome.report, actions))) await poster.respond(respond, notInChannelReport(outcome.report, command.channel_name));
       })().catch(async (err: Error) => {
         log.error({ err, line }, 'answering a slash command failed');
         // The user would otherwise see nothing at all; the response_url may work where the Web API did not.

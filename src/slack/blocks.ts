@@ -3,7 +3,7 @@
  * the main table as the one table block, other tables as preformatted text or
  * thread replies, long ones cut with a visible note.
  */
-import type { Report, Table, Verdict } from '../report.js';
+import { MENTION, type Report, type Table, type Verdict } from '../report.js';
 import { formatTextTable } from '../cli/render-terminal.js';
 import { EMPTY_CELL, SLACK_LIMITS, textLength, type SlackBlock, type SlackMessage } from './limits.js';
 
@@ -46,6 +46,7 @@ export function renderSlack(report: Report): SlackMessage[] {
   const reasons = reasonLines(report, (s) => `*${s}*`, escapeMrkdwn);
   if (reasons.length > 0) first.push(section(fitLines(reasons, SLACK_LIMITS.textObject, 'reasons', italic)));
   const tail: SlackBlock[] = [];
+  if (report.requestedBy) tail.push(context(`asked by ${escapeMrkdwn(`<@${report.requestedBy}>`)}`));
   if (report.notes.length > 0) {
     const notes = report.notes.map((n) => escapeMrkdwn(cut(oneLine(n), RENDER_LIMITS.line)));
     tail.push(context(fitLines(notes, SLACK_LIMITS.textObject, 'notes', italic)));
@@ -231,7 +232,17 @@ function cut(s: string, max: number): string {
   return `${out}…`;
 }
 
-/** Slack mrkdwn needs &, < and > escaped; nothing else is (docs: "Formatting text"). */
+/**
+ * Slack mrkdwn needs &, < and > escaped; nothing else is (docs: "Formatting text").
+ * User mentions (`<@U123>`) stay as they are, so Slack shows the person.
+ */
 function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  let out = '';
+  let at = 0;
+  for (const m of s.matchAll(MENTION)) {
+    out += esc(s.slice(at, m.index)) + m[0];
+    at = m.index + m[0].length;
+  }
+  return out + esc(s.slice(at));
 }

@@ -11,7 +11,8 @@
  * rate-limits chat.postMessage (1 a second per channel, short bursts allowed)
  * and chat.update (Tier 3, ~50 a minute) with HTTP 429 + Retry-After, noting
  * clients that come back before Retry-After has passed. `outage()` makes the
- * Web API (or some methods, e.g. auth.test) slow or answer 503 for a while.
+ * Web API (or some methods, e.g. auth.test) slow or answer 503 for a while;
+ * `botNotIn()` makes posts in a channel answer not_in_channel.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -140,6 +141,8 @@ export interface SlackFake {
   unheededRetryLog(): UnheededRetry[];
   /** Resolves with the first call (past or future) of `method` that matches. */
   waitFor(method: string, match?: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
+  /** The bot leaves a channel (or was never invited): posts and updates there answer not_in_channel. */
+  botNotIn(channel: string): void;
   /** Starts an outage of the Web API (response_url posts are not affected); undefined ends it. */
   outage(o: Outage | undefined): void;
   /** Forgets calls, messages and rate-limit state. */
@@ -175,6 +178,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
   let lastSec = 0;
   let seq = 0;
   let outage: Outage | undefined;
+  const absentFrom = new Set<string>();
 
   /** Unique, increasing message timestamps in Slack's "seconds.micro" form. */
   const nextTs = (): string => {
@@ -224,6 +228,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     'chat.postMessage': (a) => {
       const channel = str(a.channel);
       if (!channel) return fail('channel_not_found');
+      if (absentFrom.has(channel)) return fail('not_in_channel');
       if (a.text === undefined && a.blocks === undefined && a.attachments === undefined) return fail('no_text');
       const invalid = limitError(a);
       if (invalid) return invalid;
@@ -232,6 +237,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     },
     'chat.update': (a) => {
       const channel = str(a.channel);
+      if (channel && absentFrom.has(channel)) return fail('not_in_channel');
       const msg = messages.get(`${channel} ${str(a.ts)}`);
       if (!msg) return fail(channel ? 'message_not_found' : 'channel_not_found');
       const invalid = limitError(a);
@@ -434,6 +440,9 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
         };
         events.on('call', listener);
       }),
+    botNotIn: (channel) => {
+      absentFrom.add(channel);
+    },
     outage: (o) => {
       outage = o;
     },
