@@ -85,6 +85,8 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   say(`Two on-call engineers: ${ALICE} (operator) and ${BOB} (approver).`);
   await run('/gluster status', ALICE);
   await run('/nova show cirros1', ALICE);
+  await run('/nova hypervisors', ALICE);
+  await run('/migrate help', ALICE);
   await run('/migrate cirros1 compute02 --dry-run', ALICE);
   await run('/migrate cirros1 compute02', ALICE);
   say('\n[lab] compute02 loses its brick process; a file is written meanwhile.');
@@ -100,6 +102,10 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   await approve(plan, ALICE);
   await approve(plan, BOB);
   await run('/nova list --host compute01', ALICE);
+  say('\n[lab] compute03 stops answering SSH: its row says so once.');
+  await lab.fault('compute03', 'down');
+  await run('/gluster stauts', ALICE);
+  await run('/gluster status', ALICE);
 }
 
 async function prompt(lab: Lab, run: Run, approve: Approve) {
