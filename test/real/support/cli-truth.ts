@@ -3,6 +3,7 @@
  * through ferry, and not through ferry's parsers): the truth ferry's rows are compared with.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
@@ -95,10 +96,15 @@ export async function nodeRssMiB(node: NodeName): Promise<number> {
   return kib.reduce((a, b) => a + b, 0) / 1024;
 }
 
+/**
+ * Whether the process still runs. A zombie has exited: the bed's daemons are reparented to this
+ * machine's init, which reaps them only now and then, and kill(pid, 0) still succeeds on them.
+ */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // /proc/PID/stat: "pid (comm) state ..."; comm may hold spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
