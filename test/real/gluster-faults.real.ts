@@ -57,6 +57,7 @@ async function bricksOnline() {
     try {
       return await waitUntil('every brick online', online, 30_000);
     } catch {
+      console.log(`a brick still offline after 30 s: ${JSON.stringify(await cliBricks('compute01').catch(String))}; start force again`);
       await onNode('compute01', `gluster volume start ${VOLUME} force`);
     }
   }
@@ -175,7 +176,11 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     kill(fuse);
     undo.push(() => remount('compute02'));
     await waitUntil('the FUSE client to exit', async () => fuse.every((p) => !isAlive(p)));
-    const m = await nodeMount('compute02');
+    // The kernel answers stat from its attribute cache until that expires.
+    const m = await waitUntil('the node to see its mount dead', async () => {
+      const now = await nodeMount('compute02');
+      return /Transport endpoint is not connected/.test(now.stat) && now;
+    });
     expect(m.findmnt).toMatch(/^fuse\.glusterfs/);
     expect(m.stat).toMatch(/Transport endpoint is not connected/);
     const a = await status();
