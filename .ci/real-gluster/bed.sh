@@ -143,6 +143,10 @@ up() {
     waitfor 20 "the mount on $n" nsrun "$n" mount -t glusterfs "localhost:/$VOLUME" /var/lib/nova/instances
   done
   nsrun compute01 chown nova:nova /var/lib/nova/instances
+  # The other nodes' FUSE clients keep the root inode's old owner until their attribute cache expires.
+  for n in "${NODES[@]}"; do
+    waitfor 20 "$n to see the mount owned by nova" sh -c "[ \"\$(nsenter --net=/run/netns/frg-$n --mount=$BED/ns/$n.mnt -- stat -c %U:%G /var/lib/nova/instances)\" = nova:nova ]"
+  done
   waitfor 30 "every brick online" sh -c "[ \"\$(nsenter --net=/run/netns/frg-compute01 --mount=$BED/ns/compute01.mnt -- gluster --xml volume status $VOLUME | grep -c '<status>1</status>')\" -ge 3 ]"
   ferry_yml
   echo "bed: up in $((SECONDS - start)) s" >&2
@@ -175,7 +179,8 @@ stop_node_processes() {
     sleep 0.2
   done
   kill -KILL $pids 2>/dev/null || true
-  sleep 0.2
+  # A killed process leaves the namespace only once it has exited (one in D state on a FUSE mount may take a while).
+  waitfor 20 "the processes of $n to exit" sh -c "[ -z \"\$(ip netns pids frg-$n 2>/dev/null)\" ]" || true
 }
 
 down() {

@@ -30,13 +30,41 @@ const kill = (pids: number[], signal: NodeJS.Signals = 'SIGKILL') => pids.forEac
 const startGlusterd = (n: NodeName) => onNode(n, 'glusterd -p /run/glusterd.pid');
 const remount = (n: NodeName) => onNode(n, `umount -l ${MOUNT} 2>/dev/null; mount -t glusterfs localhost:/${VOLUME} ${MOUNT}`);
 
-/** Waits until the CLI shows the healthy bed again: every brick online, every peer connected, every mount answering. */
+/**
+ * Waits until the CLI shows the healthy bed again: every brick online, every peer connected, every
+ * mount answering, and on every node exactly one glusterd, brick and self-heal daemon (a daemon
+ * being started forks, and its parent lingers for a while with the same command line).
+ */
 async function healthyAgain() {
-  await waitUntil('every brick online', async () => (await cliBricks('compute01')).filter((b) => b.online).length === 3, 120_000);
+  await bricksOnline();
   for (const n of NODES) {
     await waitUntil(`${n} to see 3 connected peers`, async () => (await cliPool(n)).every((p) => p.connected), 60_000);
     await waitUntil(`the mount on ${n}`, async () => (await nodeMount(n)).statCode === 0);
+    await waitUntil(`${n} to run one glusterd, one brick and one self-heal daemon`, async () => {
+      const procs = await nodeProcesses(n);
+      return [PROC.glusterd, PROC.brick, PROC.shd].every((re) => procs.filter((p) => re.test(p.args)).length === 1);
+    });
   }
+}
+
+/**
+ * Waits until the CLI shows every brick online, as an operator would: `gluster volume start force`
+ * again when a brick stays offline. On time-out the error carries what the nodes' glusterd saw.
+ */
+async function bricksOnline() {
+  const online = async () => (await cliBricks('compute01')).every((b) => b.online);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      return await waitUntil('every brick online', online, 30_000);
+    } catch {
+      console.log(`a brick still offline after 30 s: ${JSON.stringify(await cliBricks('compute01').catch(String))}; start force again`);
+      await onNode('compute01', `gluster volume start ${VOLUME} force`);
+    }
+  }
+  const seen = await Promise.all(
+    NODES.map((n) => onNode(n, `ps -eo pid,ppid,stat,args | grep -E 'gluster[d ]|glusterfs[d]'; head -c 20 /var/run/gluster/vols/${VOLUME}/*.pid; tail -n 15 /var/log/glusterfs/glusterd.log`)),
+  );
+  throw new Error(`timed out waiting for every brick online:\n${seen.map((r, i) => `== ${NODES[i]}\n${r.stdout}${r.stderr}`).join('\n')}`);
 }
 
 /** ferry's Bricks table as [brick, online, pid, port], for comparison with the CLI's. */
@@ -148,7 +176,11 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     kill(fuse);
     undo.push(() => remount('compute02'));
     await waitUntil('the FUSE client to exit', async () => fuse.every((p) => !isAlive(p)));
-    const m = await nodeMount('compute02');
+    // The kernel answers stat from its attribute cache until that expires.
+    const m = await waitUntil('the node to see its mount dead', async () => {
+      const now = await nodeMount('compute02');
+      return /Transport endpoint is not connected/.test(now.stat) && now;
+    });
     expect(m.findmnt).toMatch(/^fuse\.glusterfs/);
     expect(m.stat).toMatch(/Transport endpoint is not connected/);
     const a = await status();
@@ -179,7 +211,7 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     await waitUntil('the brick offline', async () => !(await cliBricks('compute01')).find((b) => b.name === brick('compute03'))!.online);
     await onNode('compute01', `for i in 1 2 3; do d=${MOUNT}/inst-$i; mkdir -p $d && echo disk > $d/disk && echo xml > $d/libvirt.xml; done`);
     await onNode('compute01', `gluster volume start ${VOLUME} force`);
-    await waitUntil('every brick online', async () => (await cliBricks('compute01')).every((b) => b.online));
+    await bricksOnline();
     const before = await cliHeal('compute01');
     expect(before.some((b) => (b.total ?? 0) > 0)).toBe(true);
     const a = await status();

@@ -3,6 +3,7 @@
  * through ferry, and not through ferry's parsers): the truth ferry's rows are compared with.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
@@ -95,11 +96,26 @@ export async function nodeRssMiB(node: NodeName): Promise<number> {
   return kib.reduce((a, b) => a + b, 0) / 1024;
 }
 
+/**
+ * Whether the process still runs: any of its threads not a zombie. A process that has exited stays
+ * a zombie for a while (the bed's daemons are reparented to this machine's init, which reaps them
+ * only now and then) and kill(pid, 0) still succeeds on it; its main thread turns zombie before
+ * the others have exited.
+ */
 export function isAlive(pid: number): boolean {
+  let tids: string[];
   try {
-    process.kill(pid, 0);
-    return true;
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return false;
   }
+  return tids.some((tid) => {
+    try {
+      // stat: "tid (comm) state ...", comm may hold spaces or parentheses.
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
 }
