@@ -19,7 +19,7 @@ export default defineCommand({
   summary: 'Live-migrate one instance after preflight checks',
   examples: ['/migrate cirros1 compute02', '/migrate cirros1 compute02 --dry-run', '/migrate 2991ad7d-b33e-4d3c-828b-da07338119f1 compute03 --force'],
   positionals: ['instance', 'target'],
-  flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+  flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean', role: 'admin' } },
   args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
   role: 'operator',
   run: async ({ args, cluster, jobs: ctxJobs, user, progress, requestId, config }): Promise<Report> => {
@@ -32,11 +32,11 @@ export default defineCommand({
       const reasons = worst.length ? [...worst.map((c) => `${c.check}: ${c.detail}`), 'nothing was started'] : ['every check passed; nothing was started'];
       return report({ title: `Preflight (dry run): ${title}`, verdict: verdictOf(pf), reasons, tables: [preflightTable(pf)] });
     }
-    const forced = args.force && user.role === 'admin';
+    // The dispatcher has refused --force to anyone below admin (its role is on the flag).
+    const forced = args.force;
     if (failing.length && (!forced || !pf.server || !pf.target)) {
       const notes = ['Nothing was started.'];
-      if (args.force && user.role !== 'admin') notes.push('--force needs the admin role.');
-      else if (!args.force) notes.push('An admin may override with --force (audited).');
+      if (!forced) notes.push('An admin may override with --force (audited).');
       return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: failing.map((c) => `${c.check}: ${c.detail}`), tables: [preflightTable(pf)], notes });
     }
     const jobs = requireJobs(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');

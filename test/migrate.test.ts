@@ -88,7 +88,7 @@ describe('/migrate preflight stops a migration that would fail or corrupt data',
   test('--force is refused to an operator, and --dry-run starts nothing', async () => {
     await fault('compute01', 'cache-unsafe', ['cache-safe']);
     const { report } = await refused('/migrate cirros1 compute02 --force');
-    expect(report.notes).toContain('--force needs the admin role.');
+    expect(report.reasons).toEqual(['--force on /migrate needs the admin role; you have operator; nothing was run']);
     await f.lab.fault('compute01', 'cache-safe');
     const before = f.liveMigrations().length;
     const dry = await f.run('/migrate cirros1 compute02 --dry-run');
