@@ -11,6 +11,8 @@ import type { Jobs } from './jobs.js';
 import { decideApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
 import { report, type Report } from '../report.js';
 import { unreachableLine } from '../redis.js';
+import { admit } from '../policy.js';
+import { ForbiddenError } from '../errors.js';
 
 export interface ApprovalContext {
   rt: Runtime & { jobs: Jobs };
@@ -26,6 +28,9 @@ export async function handleApproval(
   executors: Record<string, Executor>,
   args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string },
 ): Promise<Report> {
+  // The same policy as a slash command (channel allowlist, role), before anything is read or decided.
+  const refused = await admitDecision(ctx, args);
+  if (refused) return refused;
   // Decided nothing, and says so in one line, rather than a connection error.
   if (!ctx.rt.redisReady()) return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [unreachableLine(ctx.rt.config.redis.url)] });
   const result = await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, args.decision);
@@ -52,5 +57,18 @@ export async function handleApproval(
     await withdrawDecision(ctx.rt.jobs.redis, request.id);
     await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome: 'error', detail: `approved, but not started: ${(err as Error).message}` });
     return report({ title: `Approved, but not started: ${request.line}`, verdict: 'FAIL', reasons: [(err as Error).message], notes: ['Nothing was started; the request can be approved again once this is fixed.'] });
+  }
+}
+
+/** The policy check of a button press or `ferry approve`: the refusal, audited, or undefined when admitted. */
+async function admitDecision(ctx: ApprovalContext, args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string }): Promise<Report | undefined> {
+  try {
+    // Rejecting is also the requester's (withdrawing): approvals.ts checks that role.
+    admit(ctx.rt.config, args, args.decision === 'approve' ? { role: 'approver', what: 'approving' } : undefined);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ForbiddenError)) throw err;
+    await ctx.audit.record({ user: args.userId, channel: args.channel, command: 'approval', line: `${args.decision} ${args.approvalId}`, outcome: 'refused', detail: err.message });
+    return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [err.message], notes: ['Nothing was started.'] });
   }
 }

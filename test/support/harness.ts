@@ -68,6 +68,8 @@ export interface HarnessOptions {
   tokenRetry?: SlackAppOptions['tokenRetry'];
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
+  /** The channel allowlist to set in the lab's ferry.yml (`channels`). */
+  channels?: string[];
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
   policy?: { approval?: string[]; approvalTtlSeconds?: number; migration?: Partial<Config['policy']['migration']> };
 }
@@ -124,6 +126,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (opts.outage) slack.outage(opts.outage);
   if (opts.roles) await setRoles(lab.configPath, opts.roles);
   if (opts.policy) await setPolicy(lab.configPath, opts.policy);
+  if (opts.channels) await setKeys(lab.configPath, { channels: opts.channels });
   const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
   const config = loadConfigFile(env);
   let port = 0;
@@ -278,6 +281,12 @@ async function setRoles(configPath: string, roles: NonNullable<HarnessOptions['r
   const file = parseYaml(await readFile(configPath, 'utf8')) as { roles?: Record<string, unknown> };
   file.roles = { ...file.roles, ...roles };
   await writeFile(configPath, stringifyYaml(file));
+}
+
+/** Sets top-level keys of a ferry.yml, keeping everything else. */
+async function setKeys(configPath: string, keys: Record<string, unknown>): Promise<void> {
+  const file = parseYaml(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  await writeFile(configPath, stringifyYaml({ ...file, ...keys }));
 }
 
 /** Merges policy keys into a ferry.yml, keeping everything else. */
