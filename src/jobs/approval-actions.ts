@@ -63,8 +63,9 @@ export async function handleApproval(
 /** The policy check of a button press or `ferry approve`: the refusal, audited, or undefined when admitted. */
 async function admitDecision(ctx: ApprovalContext, args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string }): Promise<Report | undefined> {
   try {
-    // Rejecting is also the requester's (withdrawing): approvals.ts checks that role.
-    admit(ctx.rt.config, args, args.decision === 'approve' ? { role: 'approver', what: 'approving' } : undefined);
+    // The role a decision needs depends on the request (approving: an approver other than the requester;
+    // rejecting: an approver, or the requester withdrawing), so approvals.ts checks it with policy.hasRole once it has read it.
+    admit(ctx.rt.config, args);
     return undefined;
   } catch (err) {
     if (!(err instanceof ForbiddenError)) throw err;
