@@ -96,6 +96,17 @@ export const FileSchema = z.strictObject({
     .prefault({}),
   /** Channel ids where ferry answers; empty means every channel. */
   channels: z.array(z.string()).default([]),
+  /** The terminal: who each OS user of the ferry host is in Slack (`ferry run`, `ferry approve`). */
+  cli: z
+    .strictObject({
+      users: z
+        .record(
+          z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, { error: (i) => `expected an OS user name, got ${JSON.stringify(i.input)}` }),
+          z.string().regex(/^[UW][A-Z0-9_]+$/, { error: (i) => `expected a Slack user id (U…), got ${JSON.stringify(i.input)}` }),
+        )
+        .default({}),
+    })
+    .prefault({}),
   policy: z
     .strictObject({
       approval: z.array(z.string()).default(['evacuate', 'gluster volume create', 'gluster volume stop', 'gluster bootstrap']),

@@ -20,6 +20,15 @@ export function roleOf(config: Config, userId: string, groupIds: readonly string
   return best;
 }
 
+/**
+ * Whether two caller ids are one person: equal, or a terminal id (`cli:alice`)
+ * and the Slack id ferry.yml's cli.users maps that OS user to.
+ */
+export function samePerson(config: Pick<Config, 'cli'>, a: string, b: string): boolean {
+  const person = (id: string) => (id.startsWith('cli:') ? (config.cli.users[id.slice(4)] ?? id) : id);
+  return person(a) === person(b);
+}
+
 /** true when `role` is at least `needed` (viewer < operator < approver < admin). */
 export function hasRole(role: Role | null, needed: Role): boolean {
   return rank(role) >= rank(needed);

@@ -11,10 +11,10 @@ import { ConfigError } from '../errors.js';
 
 /** Each sub-command's usage, for `ferry --help` and `ferry SUB --help`. */
 const usages: Record<string, string> = {
-  run: 'run "<slash line>" [--as USER] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]   run one command and print its report',
+  run: 'run "<slash line>" [--as YOUR_SLACK_ID] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]   run one command and print its report',
   serve: 'serve [--config FILE] [--host HOST] [--no-worker]   the Slack app (Socket Mode or HTTP), and the job workers',
   worker: 'worker [--config FILE]   a migration/evacuation worker only',
-  approve: 'approve ID --as USER [--reject] [--config FILE]   decide an approval request (as the Slack buttons do)',
+  approve: 'approve ID [--reject] [--config FILE]   decide an approval request as your cli.users Slack id (as the Slack buttons do)',
   lab: 'lab start|stop|fault|calls --dir DIR ...   the simulated cluster (ferry lab --help for each action)',
   demo: 'demo [--interactive] [--computes N] [--instances M]   lab + Redis + ferry, the main commands at work',
   config: 'config check [FILE] [--connect]   validate ferry.yml and the environment; --connect reaches every node',

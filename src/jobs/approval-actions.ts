@@ -8,10 +8,10 @@ import type { Role } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
-import { decideApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
+import { decideApproval, getApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
 import { report, type Report } from '../report.js';
 import { unreachableLine } from '../redis.js';
-import { admit } from '../policy.js';
+import { admit, samePerson } from '../policy.js';
 import { ForbiddenError } from '../errors.js';
 
 export interface ApprovalContext {
@@ -33,6 +33,8 @@ export async function handleApproval(
   if (refused) return refused;
   // Decided nothing, and says so in one line, rather than a connection error.
   if (!ctx.rt.redisReady()) return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [unreachableLine(ctx.rt.config.redis.url)] });
+  const own = await ownRequestUnderAnotherId(ctx, args);
+  if (own) return own;
   const result = await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, args.decision);
   const command = result.request?.kind ?? 'approval';
   const line = result.request?.line ?? `approval ${args.approvalId}`;
@@ -72,4 +74,18 @@ async function admitDecision(ctx: ApprovalContext, args: { approvalId: string; d
     await ctx.audit.record({ user: args.userId, channel: args.channel, command: 'approval', line: `${args.decision} ${args.approvalId}`, outcome: 'refused', detail: err.message });
     return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [err.message], notes: ['Nothing was started.'] });
   }
+}
+
+/**
+ * An approval by the requester under their other identity (the terminal's
+ * `cli:alice` and Slack's U0ALICE, by ferry.yml's cli.users) is refused as a
+ * self-approval; the same id is refused by approvals.ts.
+ */
+async function ownRequestUnderAnotherId(ctx: ApprovalContext & { rt: { jobs: Jobs } }, args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; channel: string }): Promise<Report | undefined> {
+  if (args.decision !== 'approve') return undefined;
+  const request = (await getApproval(ctx.rt.jobs.redis, args.approvalId))?.request;
+  if (!request || request.requestedBy === args.userId || !samePerson(ctx.rt.config, request.requestedBy, args.userId)) return undefined;
+  const reason = `you cannot approve your own request (you asked as ${request.requestedBy}): another approver must`;
+  await ctx.audit.record({ user: args.userId, channel: args.channel, command: request.kind, line: request.line, outcome: 'refused', detail: `approve: ${reason}` });
+  return report({ title: 'Not approved', verdict: 'FAIL', reasons: [reason] });
 }
