@@ -4,7 +4,7 @@
  * job's message, /ferry jobs, /migrate status, and the App Home kept current.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { messageText, startHarness, type Harness } from './support/harness.js';
+import { messageText, startHarness, until, type Harness } from './support/harness.js';
 import { homeOpenedEvent } from './support/slack-requests.js';
 import type { FakeMessage, FakeView } from './support/slack-fake.js';
 
@@ -42,16 +42,6 @@ function part(v: FakeView, title: string): string {
   if (start < 0) return '';
   const end = blocks.findIndex((b, i) => i > start && b.type === 'header');
   return JSON.stringify(blocks.slice(start + 1, end < 0 ? undefined : end));
-}
-
-async function until<T>(find: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = find();
-    if (hit !== undefined) return hit;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Migrates cirros1 to compute02 as U_OPS; resolves with its finished message and job id. */
@@ -122,14 +112,14 @@ describe('App Home', () => {
 
     const ack = await h.event(homeOpenedEvent('U_VIEWER'));
     expect(ack.status).toBe(200);
-    const first = await until(() => slack.views('U_VIEWER').find((v) => part(v, 'Running jobs').includes(jobId)), 'the Home view');
+    const first = await until(() => slack.views('U_VIEWER').find((v) => part(v, 'Running jobs').includes(jobId)), 60_000, 'the Home view');
     expect(part(first, 'Storage')).toMatch(/:white_check_mark: \*vm-instances\* OK — .*\/gluster status by <@U_OPS> at \d{4}-/);
     expect(part(first, 'Running jobs')).toMatch(new RegExp(`${jobId}\\* (running|waiting) · migrate cirros1 → compute02 · asked by <@U_OPS>`));
     expect(part(first, 'Waiting for approval')).toContain(`*${approvalId}* /evacuate compute03 --reason \\"fan swap\\" — asked by <@U_OPS>`);
 
     // Nobody opens Home again: the migration's end alone publishes it anew.
     await h.waitForMessage((m) => /Migrated cirros1 to compute02/.test(m.text), 60_000);
-    const after = await until(() => slack.views('U_VIEWER').find((v) => v.at > first.at && part(v, 'Running jobs').includes('Nothing running')), 'the Home view after the migration ended');
+    const after = await until(() => slack.views('U_VIEWER').find((v) => v.at > first.at && part(v, 'Running jobs').includes('Nothing running')), 60_000, 'the Home view after the migration ended');
     expect(viewText(after)).toMatch(new RegExp(`Ended lately.*${jobId}\\* OK · migrate cirros1 → compute02`));
     expect(part(after, 'Waiting for approval')).toContain(approvalId);
   });

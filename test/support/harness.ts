@@ -215,15 +215,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return { pid: proc.pid!, kill: () => killProc(proc) };
   }
 
-  async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = find();
-      if (hit !== undefined) return hit;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   return {
     lab,
@@ -276,6 +267,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Resolves with the first value `find` returns (polled every 50 ms), or fails after `timeoutMs` naming `what`. */
+export async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = find();
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Replaces the members of the given roles in a ferry.yml, keeping everything else. */
