@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { messageText, startHarness, until, type Harness } from './support/harness.js';
 import { homeOpenedEvent } from './support/slack-requests.js';
+import { startLabFerry } from './support/lab-ferry.js';
+import { renderTerminal } from '../src/cli/render-terminal.js';
 import type { FakeMessage, FakeView } from './support/slack-fake.js';
 
 let h: Harness | undefined;
@@ -96,6 +98,18 @@ describe('job ids, /ferry jobs and /migrate status', () => {
     const gone = await h.waitForMessage((m) => /\/ferry jobs did not run/.test(m.text));
     expect(gone.text).toBe(`/ferry jobs did not run\nVerdict: FAIL\n• Redis at ${h.redis.url} is unreachable; nothing was started`);
   });
+});
+
+test('in a terminal (ferry run), the migration names the same job id as it queues and as it ends', async () => {
+  const f = await startLabFerry({ computes: 3, instances: 3, migrateSeconds: 1, redis: true });
+  try {
+    const queued = (await f.run('/migrate cirros1 compute02')).report;
+    const id = JOB_ID.exec(renderTerminal(queued, { color: false }))![1]!;
+    const end = await f.finish(queued);
+    expect(renderTerminal(end, { color: false })).toMatch(new RegExp(`^Migrated cirros1 to compute02[\\s\\S]*\\njob ${id}$`));
+  } finally {
+    await f.stop();
+  }
 });
 
 describe('App Home', () => {
