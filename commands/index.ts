@@ -19,5 +19,7 @@ import evacuateCancel from './evacuate-cancel.js';
 import novaServiceEnable from './nova-service-enable.js';
 import ferryAudit from './ferry-audit.js';
 import ferryHelp from './ferry-help.js';
+import ferryJobs from './ferry-jobs.js';
+import migrateStatus from './migrate-status.js';
 
-export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaHypervisors, novaServiceEnable, migrate, evacuate, evacuateStatus, evacuateCancel, ferryAudit, ferryHelp];
+export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaHypervisors, novaServiceEnable, migrate, migrateStatus, evacuate, evacuateStatus, evacuateCancel, ferryJobs, ferryAudit, ferryHelp];

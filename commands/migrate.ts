@@ -3,7 +3,7 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg, InstanceRef } from '../src/router.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
-import { AlreadyMigrating, enqueueMigration, pendingHeal } from '../src/jobs/migration.js';
+import { AlreadyMigrating, enqueueMigration, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
 import { requireJobs } from '../src/jobs/jobs.js';
 
 /** The preflight as a table: one row per check. */
@@ -42,15 +42,16 @@ export default defineCommand({
     const jobs = requireJobs(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const server = pf.server!;
     const target = pf.target!;
+    const jobId = migrationJobId(server.id, requestId);
     const queued = report({
       title: `Migrating ${server.name} → ${target.name}`,
       verdict: 'INFO',
       reasons: [forced && failing.length ? `FORCED by <@${user.id}> past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
       tables: [preflightTable(pf)],
+      jobId,
     });
     const message = await progress(queued);
     const healBefore = await pendingHeal(cluster, target.name).catch(() => null);
-    const jobId = `migrate-${server.id}-${requestId}`.replace(/:/g, '_');
     try {
       await enqueueMigration(jobs, jobId, {
         instanceId: server.id,

@@ -27,6 +27,8 @@ export interface Report {
   job?: { id: string; queue: 'migrate' | 'evacuate' | 'bootstrap' };
   /** The Slack user id of who asked: Slack shows it as a mention, the terminal as the plain id. */
   requestedBy?: string;
+  /** The durable job this report is about (`migrate-1a2b3c4d`, `evac-3fa2b1c9`): shown as `job ID`, for `/ferry jobs` and `/migrate status`. */
+  jobId?: string;
   /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
   approval?: { id: string; expiresAt: string };
 }

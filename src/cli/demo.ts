@@ -88,7 +88,8 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   await run('/nova hypervisors', ALICE);
   await run('/migrate help', ALICE);
   await run('/migrate cirros1 compute02 --dry-run', ALICE);
-  await run('/migrate cirros1 compute02', ALICE);
+  const moved = await run('/migrate cirros1 compute02', ALICE);
+  if (moved.jobId) await run(`/migrate status ${moved.jobId}`, BOB);
   say('\n[lab] compute02 loses its brick process; a file is written meanwhile.');
   await lab.fault('compute02', 'brick-down');
   await lab.model.run('compute01', `touch /var/lib/nova/instances/written-while-brick-down`);
@@ -102,6 +103,7 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   await approve(plan, ALICE);
   await approve(plan, BOB);
   await run('/nova list --host compute01', ALICE);
+  await run('/ferry jobs', BOB);
   say('\n[lab] compute03 stops answering SSH: its row says so once.');
   await lab.fault('compute03', 'down');
   await run('/gluster stauts', ALICE);

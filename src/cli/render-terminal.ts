@@ -48,7 +48,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     lines.push('');
     for (const note of report.notes) lines.push(clean(note));
   }
-  if (report.requestedBy) lines.push(`asked by ${clean(report.requestedBy)}`);
+  const who = [report.requestedBy ? `asked by ${clean(report.requestedBy)}` : '', report.jobId ? `job ${clean(report.jobId)}` : ''].filter(Boolean);
+  if (who.length) lines.push(who.join(' · '));
   return lines.join('\n');
 }
 

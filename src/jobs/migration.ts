@@ -3,6 +3,7 @@
  * got (queued → issuing → issued); a job taken back after a crash checks nova
  * before it acts, so `nova live-migration` is never issued twice for one move.
  */
+import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
@@ -54,6 +55,12 @@ export class AlreadyMigrating extends Error {
     this.name = 'AlreadyMigrating';
   }
 }
+
+/**
+ * The job id of a `/migrate`: short enough to type (`migrate-1a2b3c4d`), the same for a
+ * redelivery of the same request (so it is queued once), different for every other request.
+ */
+export const migrationJobId = (instanceId: string, requestId: string) => `migrate-${createHash('sha256').update(`${instanceId} ${requestId}`).digest('hex').slice(0, 8)}`;
 
 /** Takes the instance lock and queues the job. Throws AlreadyMigrating naming the running job. */
 export async function enqueueMigration(jobs: Jobs, jobId: string, data: MigrationJobData): Promise<Job<MigrationJobData>> {

@@ -19,6 +19,7 @@ import { report as makeReport, type Report } from '../report.js';
 import { SlackPoster, approvalActions, slackErrorCode } from './poster.js';
 import { GroupRoles } from './group-roles.js';
 import { tokenCheck } from './token-check.js';
+import { startHomeRefresh } from './home-refresh.js';
 import { createMetrics, type AckKind, type Metrics } from '../metrics.js';
 import { HEALTH_PATHS, createHealth, redisReady, type Health } from '../health.js';
 
@@ -199,6 +200,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     );
   });
 
+  // The Home tab: published when opened, and again when what it shows changes (home-refresh.ts).
+  const home = runtime.jobs ? startHomeRefresh({ jobs: runtime.jobs, client: new WebClient(token, { ...clientOptions, logger: quietLog }), log, redisUrl: config.redis.url, mayView: async (id) => (await groups.roleOf(id)) !== null }) : undefined;
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home' || !home) return;
+    await track(home.opened(event.user).catch((err: Error) => log.error({ err }, 'publishing the App Home failed')));
+  });
+
   app.error(async (err) => {
     log.error({ err }, 'bolt error');
   });
@@ -222,6 +230,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       health.stopping();
       tokenChecker.stop();
       await Promise.allSettled([...inFlight]);
+      await home?.close();
       await app.stop();
     },
   };

@@ -22,7 +22,7 @@ import { commands } from '../../commands/index.js';
 import type { AuditEntry } from '../../src/audit.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { startSlackFake, type FakeMessage, type Outage, type RateLimits, type SlackFake } from './slack-fake.js';
-import { buttonBody, postSigned, slashBody, type SentRequest } from './slack-requests.js';
+import { buttonBody, eventBody, postSigned, slashBody, type SentRequest } from './slack-requests.js';
 
 export const CHANNEL = 'C0OPS';
 export const SECRET = 'test-signing-secret';
@@ -92,6 +92,8 @@ export interface Harness {
   baseUrl: string;
   slash(line: string, opts?: SlashOptions): Promise<SentRequest & { triggerId: string }>;
   button(actionId: string, value: string, opts: { user: string; messageTs: string; channel?: string; triggerId?: string }): Promise<SentRequest>;
+  /** Sends an Events API callback (e.g. homeOpenedEvent('U_OPS')), signed as Slack signs it. */
+  event(event: Record<string, unknown> & { type: string }): Promise<SentRequest>;
   /** Resolves with the first message in the channel (now or later) that matches. */
   waitForMessage(match: (m: FakeMessage) => boolean, timeoutMs?: number): Promise<FakeMessage>;
   /** Resolves with the first ephemeral answer (response_url) that matches. */
@@ -216,15 +218,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return { pid: proc.pid!, kill: () => killProc(proc) };
   }
 
-  async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = find();
-      if (hit !== undefined) return hit;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   return {
     lab,
@@ -244,6 +237,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const channel = o.channel ?? CHANNEL;
       const body = buttonBody(actionId, value, { user: o.user, channel, messageTs: o.messageTs, responseUrl: slack.responseUrl({ channel, user: o.user, messageTs: o.messageTs }), triggerId: o.triggerId });
       return postSigned(events(), body, { secret: SECRET });
+    },
+    event(event) {
+      return postSigned(events(), eventBody(event), { secret: SECRET, contentType: 'application/json' });
     },
     waitForMessage(match, timeoutMs = CHILD_DEADLINE_MS) {
       return until(() => slack.messages(CHANNEL).find(match), timeoutMs, 'a matching Slack message');
@@ -274,6 +270,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Resolves with the first value `find` returns (polled every 50 ms), or fails after `timeoutMs` naming `what`. */
+export async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = find();
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Replaces the members of the given roles in a ferry.yml, keeping everything else. */
