@@ -28,7 +28,14 @@ export interface Report {
   /** The Slack user id of who asked: Slack shows it as a mention, the terminal as the plain id. */
   requestedBy?: string;
   /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
-  approval?: { id: string; expiresAt: string };
+  approval?: {
+    id: string;
+    expiresAt: string;
+    /** The Slack user group asked to approve (policy.approverGroup), pinged where the request is posted. */
+    approvers?: string;
+    /** What approving does, repeated where the approver confirms: a title, a sentence, what it applies to (shown as room allows). */
+    confirm?: { title: string; text: string; items?: string[] };
+  };
 }
 
 /** Builds a report with the defaults filled in. */

@@ -8,7 +8,8 @@ import type { Role } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
-import { decideApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
+import type { Redis } from 'ioredis';
+import { decideApproval, withdrawDecision, type ApprovalRequest, type DecideResult } from './approvals.js';
 import { report, type Report } from '../report.js';
 import { unreachableLine } from '../redis.js';
 
@@ -28,7 +29,11 @@ export async function handleApproval(
 ): Promise<Report> {
   // Decided nothing, and says so in one line, rather than a connection error.
   if (!ctx.rt.redisReady()) return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [unreachableLine(ctx.rt.config.redis.url)] });
-  const result = await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, args.decision);
+  const result =
+    args.decision === 'reject'
+      ? await refuseRequest(ctx.rt.jobs.redis, ctx.notifier, args.approvalId, args.userId, args.role, 'rejected')
+      : await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, 'approve');
+  if (!result.ok && result.expired && result.request) await ctx.notifier.update(result.request.message, closedReport(result.request, 'expired'));
   const command = result.request?.kind ?? 'approval';
   const line = result.request?.line ?? `approval ${args.approvalId}`;
   if (!result.ok) {
@@ -38,11 +43,7 @@ export async function handleApproval(
   }
   const { request } = result;
   await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome: args.decision === 'approve' ? 'approved' : 'rejected', detail: `request ${request.id} by ${request.requestedBy}` });
-  if (args.decision === 'reject') {
-    const r = report({ title: `Rejected: ${request.line}`, verdict: 'INFO', reasons: [`rejected by <@${args.userId}>; nothing was started`] });
-    await ctx.notifier.update(request.message, r);
-    return r;
-  }
+  if (args.decision === 'reject') return closedReport(request, 'rejected', args.userId);
   const execute = executors[request.kind];
   if (!execute) return report({ title: 'Approved, but this ferry cannot run it', verdict: 'FAIL', reasons: [`no executor for ${request.kind}`] });
   try {
@@ -53,4 +54,23 @@ export async function handleApproval(
     await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome: 'error', detail: `approved, but not started: ${(err as Error).message}` });
     return report({ title: `Approved, but not started: ${request.line}`, verdict: 'FAIL', reasons: [(err as Error).message], notes: ['Nothing was started; the request can be approved again once this is fixed.'] });
   }
+}
+
+/**
+ * Rejects (the Reject button) or cancels (`/evacuate cancel`) a request not yet
+ * approved, and says so in its message, whose buttons go. Same policy as
+ * rejecting: the requester or an approver.
+ */
+export async function refuseRequest(redis: Redis, notifier: Notifier, id: string, userId: string, role: Role | null, how: 'rejected' | 'cancelled'): Promise<DecideResult<unknown>> {
+  const result = await decideApproval(redis, id, userId, role, 'reject');
+  if (result.ok) await notifier.update(result.request.message, closedReport(result.request, how, userId));
+  return result;
+}
+
+/** What a request that will never run shows in place of its buttons. */
+function closedReport(request: ApprovalRequest, how: 'rejected' | 'cancelled' | 'expired', by?: string): Report {
+  const title = `${how === 'rejected' ? 'Rejected' : how === 'cancelled' ? 'Cancelled' : 'Expired'}: ${request.line}`;
+  const who = by === request.requestedBy ? `<@${by}>, who asked for it` : `<@${by}>`;
+  const reason = how === 'expired' ? `nobody approved it before ${request.expiresAt}` : `${how} by ${who}`;
+  return report({ title, verdict: 'INFO', reasons: [`${reason}; nothing was started`], notes: how === 'expired' ? ['Ask again to get a fresh plan approved.'] : [], requestedBy: request.requestedBy });
 }

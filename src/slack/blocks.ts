@@ -42,10 +42,14 @@ const VERDICT_EMOJI: Record<Verdict, string> = {
  */
 export function renderSlack(report: Report): SlackMessage[] {
   const title = oneLine(report.title) || 'ferry';
-  const first: SlackBlock[] = [header(`${VERDICT_EMOJI[report.verdict]} ${title}`)];
+  // A request waiting for approval has not happened yet, whatever its plan's verdict.
+  const first: SlackBlock[] = [header(`${report.approval ? ':hourglass_flowing_sand:' : VERDICT_EMOJI[report.verdict]} ${title}`)];
   const reasons = reasonLines(report, (s) => `*${s}*`, escapeMrkdwn);
   if (reasons.length > 0) first.push(section(fitLines(reasons, SLACK_LIMITS.textObject, 'reasons', italic)));
   const tail: SlackBlock[] = [];
+  // A user group mention, unescaped, pings the approvers where the request is posted.
+  const ping = report.approval?.approvers ? `<!subteam^${report.approval.approvers}>` : '';
+  if (ping) tail.push(context(`${ping} your approval is asked for`));
   if (report.requestedBy) tail.push(context(`asked by ${escapeMrkdwn(`<@${report.requestedBy}>`)}`));
   if (report.notes.length > 0) {
     const notes = report.notes.map((n) => escapeMrkdwn(cut(oneLine(n), RENDER_LIMITS.line)));
@@ -85,7 +89,7 @@ export function renderSlack(report: Report): SlackMessage[] {
     if (i === 0) {
       const plain = reasonLines(report, (s) => s, escapeMrkdwn);
       const text = fitLines([escapeMrkdwn(cut(title, RENDER_LIMITS.line)), ...plain], RENDER_LIMITS.fallbackText, 'reasons', (s) => s);
-      return { text, blocks };
+      return { text: ping ? `${ping} ${text}` : text, blocks };
     }
     const label = `${cut(title, SLACK_LIMITS.headerText)} — continued (${i + 1}/${parts})`;
     blocks[0] = context(escapeMrkdwn(label));
@@ -236,7 +240,7 @@ function cut(s: string, max: number): string {
  * Slack mrkdwn needs &, < and > escaped; nothing else is (docs: "Formatting text").
  * User mentions (`<@U123>`) stay as they are, so Slack shows the person.
  */
-function escapeMrkdwn(s: string): string {
+export function escapeMrkdwn(s: string): string {
   const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   let out = '';
   let at = 0;

@@ -69,7 +69,7 @@ export interface HarnessOptions {
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
-  policy?: { approval?: string[]; approvalTtlSeconds?: number; migration?: Partial<Config['policy']['migration']> };
+  policy?: { approval?: string[]; approvalTtlSeconds?: number; approverGroup?: string; migration?: Partial<Config['policy']['migration']> };
 }
 
 export interface SlashOptions {
