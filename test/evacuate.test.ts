@@ -117,7 +117,7 @@ describe('/evacuate', () => {
       expect(computeService(h, 'compute01')).toMatchObject({ enabled: false, disabledReason: 'disk swap' });
 
       // One message, shown in place from the request to the summary.
-      expect(h.slack.messages('C0OPS')).toHaveLength(1);
+      expect(h.slack.messages('C0OPS').filter((m) => !m.thread_ts)).toHaveLength(1);
       expect(done.history.some((v) => /running 2/.test(v.text))).toBe(true);
       expect(done.text).toMatch(/Evacuated compute01/);
       expect(messageText(done)).toMatch(/12 of 12 moved · failed 0/);
