@@ -6,7 +6,7 @@
  * its buttons and says who stopped it.
  */
 import { describe, expect, test } from 'vitest';
-import { startHarness, type Harness, type HarnessOptions } from './support/harness.js';
+import { withHarness, type Harness } from './support/harness.js';
 import type { FakeMessage } from './support/slack-fake.js';
 import { confirmDialog } from '../src/slack/confirm-dialog.js';
 
@@ -22,15 +22,6 @@ const blocksOf = (m: { blocks: unknown[] }) => m.blocks as Block[];
 const approveButton = (m: { blocks: unknown[] }): Button | undefined =>
   blocksOf(m).flatMap((b) => (b.type === 'actions' ? b.elements ?? [] : [])).find((e) => e.action_id === 'ferry_approve');
 const headerOf = (m: { blocks: unknown[] }) => blocksOf(m).find((b) => b.type === 'header')?.text?.text ?? '';
-
-async function withHarness(opts: HarnessOptions, body: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await startHarness(opts);
-  try {
-    await body(h);
-  } finally {
-    await h.stop();
-  }
-}
 
 /** The request message, once its buttons are on it. */
 const requestMessage = (h: Harness, seen = new Set<string>()) => h.waitForMessage((m) => approveButton(m) !== undefined && !seen.has(m.ts));

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { messageText, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
+import { messageText, withHarness, type Harness } from './support/harness.js';
 import type { FakeMessage } from './support/slack-fake.js';
 import type { LabModelHandle } from '../src/lab/model.js';
 
@@ -81,15 +81,6 @@ function expectAllMovedOnce(h: Harness, host: string, n: number): void {
   const perInstance = liveMigrationsPerInstance(h);
   expect([...perInstance.values()]).toEqual(instances.map(() => 1));
   expect(labState(h).migrations.filter((m) => m.status === 'completed')).toHaveLength(n);
-}
-
-async function withHarness(opts: HarnessOptions, body: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await startHarness(opts);
-  try {
-    await body(h);
-  } finally {
-    await h.stop();
-  }
 }
 
 describe('/evacuate', () => {

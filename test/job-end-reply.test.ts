@@ -7,17 +7,8 @@
 import { describe, expect, test } from 'vitest';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CHANNEL, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
+import { CHANNEL, withHarness, type Harness } from './support/harness.js';
 import type { FakeMessage } from './support/slack-fake.js';
-
-async function withHarness(opts: HarnessOptions, body: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await startHarness(opts);
-  try {
-    await body(h);
-  } finally {
-    await h.stop();
-  }
-}
 
 const approvalIdOf = (m: FakeMessage) =>
   (m.blocks as { type: string; elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => (b.type === 'actions' ? b.elements ?? [] : [])).find((e) => e.action_id === 'ferry_approve')?.value;

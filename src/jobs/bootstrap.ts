@@ -20,7 +20,7 @@ import { collectStorageHealth, isTransportError, why } from '../cluster/storage-
 import { findCompute } from '../config.js';
 import { assertVolumeName } from '../cluster/gluster.js';
 import { report, type Report } from '../report.js';
-import { replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 /** What an approved bootstrap request carries: the plan exactly as the approver saw it. */
 export interface BootstrapPayload {
@@ -137,16 +137,7 @@ export async function bootstrapJobFailed(job: Job<BootstrapJobData>, err: Error,
   await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry lost track: ${err.message}`));
 }
 
-const endOf = (job: Job<BootstrapJobData>, verdict: JobEndVerdict, detail: string) => ({
-  queue: QUEUE.bootstrap,
-  jobId: String(job.id),
-  message: job.data.message,
-  requestedBy: job.data.requestedBy,
-  approvedBy: job.data.approvedBy,
-  what: `bootstrap of ${job.data.spec.volume}`,
-  verdict,
-  detail,
-});
+const endOf = (job: Job<BootstrapJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.bootstrap, job, `bootstrap of ${job.data.spec.volume}`, verdict, detail);
 
 async function record(job: Job<BootstrapJobData>, deps: BootstrapDeps, outcome: 'ok' | 'warn' | 'fail', detail: string): Promise<void> {
   const d = job.data;

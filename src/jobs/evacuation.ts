@@ -18,7 +18,7 @@ import { QUEUE, type Jobs } from './jobs.js';
 import { acquireJobLock, jobAlive, lockKey, releaseLock } from './locks.js';
 import { AlreadyMigrating, enqueueMigration, pendingHeal, type MigrationDeps, type MigrationJobData, type MigrationResult } from './migration.js';
 import { counts, progressReport, summaryReport } from './evacuation-report.js';
-import { replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 /** The parent job's data: the approved plan and where to report; nothing in it changes while it runs. */
 export interface EvacuationJobData {
@@ -158,16 +158,7 @@ export async function evacuationJobFailed(job: Job<EvacuationJobData>, err: Erro
   await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry gave up: ${err.message}`));
 }
 
-const endOf = (job: Job<EvacuationJobData>, verdict: JobEndVerdict, detail: string) => ({
-  queue: QUEUE.evacuate,
-  jobId: String(job.id),
-  message: job.data.message,
-  requestedBy: job.data.requestedBy,
-  approvedBy: job.data.approvedBy,
-  what: `evacuation of ${job.data.plan.host}`,
-  verdict,
-  detail,
-});
+const endOf = (job: Job<EvacuationJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.evacuate, job, `evacuation of ${job.data.plan.host}`, verdict, detail);
 
 export async function processEvacuation(job: Job<EvacuationJobData>, deps: EvacuationDeps, token?: string): Promise<EvacuationResult> {
   const d = job.data;

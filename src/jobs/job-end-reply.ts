@@ -26,6 +26,18 @@ export interface JobEnd {
   detail: string;
 }
 
+/** A job's end from its data (its message, who asked, who approved). */
+export function jobEnd(
+  queue: QueueName,
+  job: { id?: string; data: { message?: MessageRef; requestedBy: string; approvedBy?: string } },
+  what: string,
+  verdict: JobEndVerdict,
+  detail: string,
+): JobEnd {
+  const { message, requestedBy, approvedBy } = job.data;
+  return { queue, jobId: String(job.id), message, requestedBy, approvedBy, what, verdict, detail };
+}
+
 const toldKey = (queue: QueueName, jobId: string) => `ferry:job-end:${queue}:${jobId}`;
 /** Longer than any finished job is kept (removeOnFail: 30 days). */
 const KEEP_SECONDS = 31 * 86400;

@@ -15,7 +15,7 @@ import { acquireJobLock, lockKey, releaseLock } from './locks.js';
 import { adviceFor } from '../cluster/migration-advice.js';
 import { report, type Report, type Verdict } from '../report.js';
 import { ClusterError, NotFoundError } from '../errors.js';
-import { replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 export interface MigrationJobData {
   instanceId: string;
@@ -232,15 +232,7 @@ export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error,
 // stuck: still migrating when ferry stopped watching, so how it ends is not known.
 const END_VERDICT: Record<MigrationOutcome, JobEndVerdict> = { completed: 'OK', warning: 'WARN', failed: 'FAIL', stuck: 'UNKNOWN' };
 
-const endOf = (job: Job<MigrationJobData>, verdict: JobEndVerdict, detail: string) => ({
-  queue: QUEUE.migrate,
-  jobId: String(job.id),
-  message: job.data.message,
-  requestedBy: job.data.requestedBy,
-  what: `migration of ${job.data.instanceName} to ${job.data.target}`,
-  verdict,
-  detail,
-});
+const endOf = (job: Job<MigrationJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.migrate, job, `migration of ${job.data.instanceName} to ${job.data.target}`, verdict, detail);
 
 const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 

@@ -273,6 +273,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
 }
 
+/** Runs `body` against a fresh harness, stopped afterwards whatever happens. */
+export async function withHarness(opts: HarnessOptions, body: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await body(h);
+  } finally {
+    await h.stop();
+  }
+}
+
 /** Replaces the members of the given roles in a ferry.yml, keeping everything else. */
 async function setRoles(configPath: string, roles: NonNullable<HarnessOptions['roles']>): Promise<void> {
   const file = parseYaml(await readFile(configPath, 'utf8')) as { roles?: Record<string, unknown> };
