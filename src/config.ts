@@ -111,6 +111,8 @@ export const FileSchema = z.strictObject({
     .strictObject({
       approval: z.array(z.string()).default(['evacuate', 'gluster volume create', 'gluster volume stop', 'gluster bootstrap']),
       approvalTtlSeconds: z.number().int().positive().default(900),
+      /** A Slack user group pinged (`<!subteam^ID>`) when a request waits for approval. */
+      approverGroup: z.string().regex(/^S[A-Z0-9]{2,}$/, { error: (i) => `expected a Slack user group id like S0123ABCD, got ${JSON.stringify(i.input)}` }).optional(),
       migration: z
         .strictObject({
           pollIntervalMs: z.number().int().positive().default(2000),

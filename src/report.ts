@@ -30,7 +30,14 @@ export interface Report {
   /** The durable job this report is about (`migrate-1a2b3c4d`, `evac-3fa2b1c9`): shown as `job ID`, for `/ferry jobs` and `/migrate status`. */
   jobId?: string;
   /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
-  approval?: { id: string; expiresAt: string };
+  approval?: {
+    id: string;
+    expiresAt: string;
+    /** The Slack user group asked to approve (policy.approverGroup), pinged where the request is posted. */
+    approvers?: string;
+    /** What approving does, repeated where the approver confirms: a title, a sentence, what it applies to (shown as room allows). */
+    confirm?: { title: string; text: string; items?: string[] };
+  };
 }
 
 /** Builds a report with the defaults filled in. */

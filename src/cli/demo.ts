@@ -18,6 +18,7 @@ import { roleOf } from '../policy.js';
 import { createNotifier } from '../jobs/notifier.js';
 import { startWorkers } from '../jobs/workers.js';
 import { handleApproval } from '../jobs/approval-actions.js';
+import { confirmDialog } from '../slack/confirm-dialog.js';
 import { executors } from '../jobs/executors.js';
 import { commands } from '../../commands/index.js';
 import type { Report } from '../report.js';
@@ -59,7 +60,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   async function approve(r: Report, user: string): Promise<Report> {
     if (!r.approval) return r;
-    say(`\n<${user}> [Approve] ${r.approval.id}`);
+    say(`\n<${user}> [Approve] ${r.approval.id}${r.approval.confirm ? ` — Slack asks first: "${confirmDialog(r.approval.confirm).text.text}"` : ''}`);
     const answer = await handleApproval({ rt, notifier, audit: rt.audit }, executors, { approvalId: r.approval.id, decision: 'approve', userId: user, role: roleOf(config, user), channel: 'cli' });
     show(answer);
     return answer.job ? follow(answer.job.queue, answer.job.id) : answer;

@@ -8,7 +8,8 @@ import type { Role } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
-import { decideApproval, getApproval, withdrawDecision, type ApprovalRequest } from './approvals.js';
+import type { Redis } from 'ioredis';
+import { decideApproval, getApproval, withdrawDecision, type ApprovalRequest, type DecideResult } from './approvals.js';
 import { report, type Report } from '../report.js';
 import { unreachableLine } from '../redis.js';
 import { admit, samePerson } from '../policy.js';
@@ -35,7 +36,11 @@ export async function handleApproval(
   if (!ctx.rt.redisReady()) return report({ title: `Not ${args.decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [unreachableLine(ctx.rt.config.redis.url)] });
   const own = await ownRequestUnderAnotherId(ctx, args);
   if (own) return own;
-  const result = await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, args.decision);
+  const result =
+    args.decision === 'reject'
+      ? await refuseRequest(ctx.rt.jobs.redis, ctx.notifier, args.approvalId, args.userId, args.role, 'rejected')
+      : await decideApproval(ctx.rt.jobs.redis, args.approvalId, args.userId, args.role, 'approve');
+  if (!result.ok && result.expired && result.request) await ctx.notifier.update(result.request.message, closedReport(result.request, 'expired'));
   const command = result.request?.kind ?? 'approval';
   const line = result.request?.line ?? `approval ${args.approvalId}`;
   if (!result.ok) {
@@ -45,11 +50,7 @@ export async function handleApproval(
   }
   const { request } = result;
   await ctx.audit.record({ user: args.userId, channel: args.channel, command, line, outcome: args.decision === 'approve' ? 'approved' : 'rejected', detail: `request ${request.id} by ${request.requestedBy}` });
-  if (args.decision === 'reject') {
-    const r = report({ title: `Rejected: ${request.line}`, verdict: 'INFO', reasons: [`rejected by <@${args.userId}>; nothing was started`] });
-    await ctx.notifier.update(request.message, r);
-    return r;
-  }
+  if (args.decision === 'reject') return closedReport(request, 'rejected', args.userId);
   const execute = executors[request.kind];
   if (!execute) return report({ title: 'Approved, but this ferry cannot run it', verdict: 'FAIL', reasons: [`no executor for ${request.kind}`] });
   try {
@@ -88,4 +89,23 @@ async function ownRequestUnderAnotherId(ctx: ApprovalContext & { rt: { jobs: Job
   const reason = `you cannot approve your own request (you asked as ${request.requestedBy}): another approver must`;
   await ctx.audit.record({ user: args.userId, channel: args.channel, command: request.kind, line: request.line, outcome: 'refused', detail: `approve: ${reason}` });
   return report({ title: 'Not approved', verdict: 'FAIL', reasons: [reason] });
+}
+
+/**
+ * Rejects (the Reject button) or cancels (`/evacuate cancel`) a request not yet
+ * approved, and says so in its message, whose buttons go. Same policy as
+ * rejecting: the requester or an approver.
+ */
+export async function refuseRequest(redis: Redis, notifier: Notifier, id: string, userId: string, role: Role | null, how: 'rejected' | 'cancelled'): Promise<DecideResult<unknown>> {
+  const result = await decideApproval(redis, id, userId, role, 'reject');
+  if (result.ok) await notifier.update(result.request.message, closedReport(result.request, how, userId));
+  return result;
+}
+
+/** What a request that will never run shows in place of its buttons. */
+function closedReport(request: ApprovalRequest, how: 'rejected' | 'cancelled' | 'expired', by?: string): Report {
+  const title = `${how === 'rejected' ? 'Rejected' : how === 'cancelled' ? 'Cancelled' : 'Expired'}: ${request.line}`;
+  const who = by === request.requestedBy ? `<@${by}>, who asked for it` : `<@${by}>`;
+  const reason = how === 'expired' ? `nobody approved it before ${request.expiresAt}` : `${how} by ${who}`;
+  return report({ title, verdict: 'INFO', reasons: [`${reason}; nothing was started`], notes: how === 'expired' ? ['Ask again to get a fresh plan approved.'] : [], requestedBy: request.requestedBy });
 }

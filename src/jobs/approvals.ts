@@ -32,7 +32,7 @@ export interface ApprovalDecision {
 
 export type DecideResult<P> =
   | { ok: true; request: ApprovalRequest<P>; decision: ApprovalDecision }
-  | { ok: false; reason: string; request?: ApprovalRequest<P> };
+  | { ok: false; reason: string; request?: ApprovalRequest<P>; expired?: boolean };
 
 const key = (id: string) => `ferry:approval:${id}`;
 const decisionKey = (id: string) => `ferry:approval:${id}:decision`;
@@ -76,7 +76,7 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
     const d = found.decision;
     return { ok: false, reason: `already ${d.decision === 'approve' ? 'approved' : 'rejected'} by <@${d.by}> at ${d.at}`, request };
   }
-  if (now > Date.parse(request.expiresAt)) return { ok: false, reason: `this request expired at ${request.expiresAt}; ask again`, request };
+  if (now > Date.parse(request.expiresAt)) return { ok: false, reason: `this request expired at ${request.expiresAt}; ask again`, request, expired: true };
   if (decision === 'approve') {
     if (userId === request.requestedBy) return { ok: false, reason: 'you cannot approve your own request: another approver must', request };
     if (!hasRole(role, 'approver')) return { ok: false, reason: `approving needs the approver role; you have ${role ?? 'no role'}`, request };

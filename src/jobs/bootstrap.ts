@@ -18,6 +18,7 @@ import { approvedSteps, planTable, type BootstrapSpec, type StepInfo } from '../
 import { runStep, StepFailed } from '../cluster/bootstrap-steps.js';
 import { collectStorageHealth, isTransportError, why } from '../cluster/storage-health.js';
 import { report, type Report } from '../report.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 /**
  * What an approved bootstrap request carries: the spec the approver's plan was
@@ -127,12 +128,14 @@ export async function processBootstrap(job: Job<BootstrapJobData>, deps: Bootstr
         const r = failedReport(spec, steps, outcomes, details, i);
         await record(job, deps, 'fail', r.reasons[0]!);
         await show(r, true);
+        await replyJobEnd(deps, endOf(job, 'FAIL', r.reasons[0]!));
         return { outcome: 'failed', report: r, failedStep: step.id };
       }
     }
     const r = await finalReport(deps.cluster, spec, steps, outcomes, details);
     await record(job, deps, r.verdict === 'OK' ? 'ok' : 'warn', r.reasons.join('; '));
     await show(r, true);
+    await replyJobEnd(deps, endOf(job, r.verdict === 'OK' ? 'OK' : 'WARN', r.reasons.join('; ')));
     return { outcome: 'completed', report: r };
   } finally {
     await releaseLock(deps.jobs.redis, volumeLock(spec.volume), String(job.id));
@@ -143,7 +146,10 @@ export async function processBootstrap(job: Job<BootstrapJobData>, deps: Bootstr
 export async function bootstrapJobFailed(job: Job<BootstrapJobData>, err: Error, deps: Pick<BootstrapDeps, 'jobs' | 'notifier'>): Promise<void> {
   await releaseLock(deps.jobs.redis, volumeLock(job.data.spec.volume), String(job.id));
   await deps.notifier.update(job.data.message, report({ title: `Bootstrap of ${job.data.spec.volume}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: ['Run /gluster bootstrap --dry-run to see where the cluster is; a new run goes on from there.'] }));
+  await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry lost track: ${err.message}`));
 }
+
+const endOf = (job: Job<BootstrapJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.bootstrap, job, `bootstrap of ${job.data.spec.volume}`, verdict, detail);
 
 async function record(job: Job<BootstrapJobData>, deps: BootstrapDeps, outcome: 'ok' | 'warn' | 'fail', detail: string): Promise<void> {
   const d = job.data;

@@ -16,6 +16,7 @@ import { acquireJobLock, lockKey, releaseLock } from './locks.js';
 import { adviceFor } from '../cluster/migration-advice.js';
 import { report, type Report, type Verdict } from '../report.js';
 import { ClusterError, NotFoundError } from '../errors.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 export interface MigrationJobData {
   instanceId: string;
@@ -99,6 +100,7 @@ export async function processMigration(job: Job<MigrationJobData>, deps: Migrati
   const result = await runMigration(job, deps, token);
   // A stuck migration is still nova's: the lock stays until someone looks (a new /migrate finds the stale job done and takes over).
   if (result.outcome !== 'stuck') await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
+  await replyJobEnd(deps, endOf(job, END_VERDICT[result.outcome], result.report.reasons[0] ?? result.report.title));
   return result;
 }
 
@@ -231,7 +233,13 @@ export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error,
     d.message,
     report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`], requestedBy: d.requestedBy }),
   );
+  await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry lost track: ${err.message}`));
 }
+
+// stuck: still migrating when ferry stopped watching, so how it ends is not known.
+const END_VERDICT: Record<MigrationOutcome, JobEndVerdict> = { completed: 'OK', warning: 'WARN', failed: 'FAIL', stuck: 'UNKNOWN' };
+
+const endOf = (job: Job<MigrationJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.migrate, job, `migration of ${job.data.instanceName} to ${job.data.target}`, verdict, detail);
 
 const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 

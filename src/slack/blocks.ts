@@ -42,10 +42,14 @@ const VERDICT_EMOJI: Record<Verdict, string> = {
  */
 export function renderSlack(report: Report): SlackMessage[] {
   const title = oneLine(report.title) || 'ferry';
-  const first: SlackBlock[] = [header(`${VERDICT_EMOJI[report.verdict]} ${title}`)];
+  // A request waiting for approval has not happened yet, whatever its plan's verdict.
+  const first: SlackBlock[] = [header(`${report.approval ? ':hourglass_flowing_sand:' : VERDICT_EMOJI[report.verdict]} ${title}`)];
   const reasons = reasonLines(report, (s) => `*${s}*`, escapeMrkdwn);
   if (reasons.length > 0) first.push(section(fitLines(reasons, SLACK_LIMITS.textObject, 'reasons', italic)));
   const tail: SlackBlock[] = [];
+  // A user group mention, unescaped, pings the approvers where the request is posted.
+  const ping = report.approval?.approvers ? `<!subteam^${report.approval.approvers}>` : '';
+  if (ping) tail.push(context(`${ping} your approval is asked for`));
   const who = [report.requestedBy ? `asked by ${escapeMrkdwn(`<@${report.requestedBy}>`)}` : '', report.jobId ? `job ${escapeMrkdwn(report.jobId)}` : ''].filter(Boolean);
   if (who.length) tail.push(context(who.join(' · ')));
   if (report.notes.length > 0) {
@@ -86,7 +90,7 @@ export function renderSlack(report: Report): SlackMessage[] {
     if (i === 0) {
       const plain = reasonLines(report, (s) => s, escapeMrkdwn);
       const text = fitLines([escapeMrkdwn(cut(title, RENDER_LIMITS.line)), ...plain], RENDER_LIMITS.fallbackText, 'reasons', (s) => s);
-      return { text, blocks };
+      return { text: ping ? `${ping} ${text}` : text, blocks };
     }
     const label = `${cut(title, SLACK_LIMITS.headerText)} — continued (${i + 1}/${parts})`;
     blocks[0] = context(escapeMrkdwn(label));

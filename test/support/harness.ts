@@ -71,7 +71,7 @@ export interface HarnessOptions {
   /** The channel allowlist to set in the lab's ferry.yml (`channels`). */
   channels?: string[];
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
-  policy?: { approval?: string[]; approvalTtlSeconds?: number; migration?: Partial<Config['policy']['migration']> };
+  policy?: { approval?: string[]; approvalTtlSeconds?: number; approverGroup?: string; migration?: Partial<Config['policy']['migration']> };
 }
 
 export interface SlashOptions {
@@ -280,6 +280,16 @@ export async function until<T>(find: () => T | undefined, timeoutMs: number, wha
     if (hit !== undefined) return hit;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `body` against a fresh harness, stopped afterwards whatever happens. */
+export async function withHarness(opts: HarnessOptions, body: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await body(h);
+  } finally {
+    await h.stop();
   }
 }
 

@@ -18,6 +18,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { slackLimitViolations, slackViewViolations, type SlackLimitCode } from '../../src/slack/blocks.js';
+import { confirmViolations } from '../../src/slack/confirm-dialog.js';
 
 /** Rate limits of the fake; Retry-After is in whole seconds, as Slack sends it. */
 export interface RateLimits {
@@ -203,6 +204,9 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
   /** Slack's answer to a message breaking a limit; the first applicable error wins. */
   const limitError = (args: Record<string, unknown>): Reply | undefined => {
     const found = slackLimitViolations(args);
+    // A button's confirmation dialog past its limits is refused the same way.
+    const confirms = confirmViolations(args.blocks);
+    if (found.length === 0 && confirms.length > 0) return fail('invalid_blocks', { errors: confirms, response_metadata: { messages: confirms.map((e) => `[ERROR] ${e}`) } });
     if (found.length === 0) return undefined;
     const order: SlackLimitCode[] = ['msg_too_long', 'only_one_table_allowed', 'invalid_blocks', 'msg_blocks_too_long'];
     const code = order.find((c) => found.some((v) => v.code === c))!;
