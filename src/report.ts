@@ -29,6 +29,8 @@ export interface Report {
   requestedBy?: string;
   /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
   approval?: { id: string; expiresAt: string };
+  /** Slash lines offered as buttons (Slack); a press runs the line as the person who pressed, like typing it. */
+  actions?: { label: string; line: string }[];
 }
 
 /** Builds a report with the defaults filled in. */
