@@ -149,6 +149,14 @@ describe('live migration over time', () => {
     expect([cancel.action, cancel.message, cancel.events[0]?.result]).toEqual(['live_migration_cancel', 'Error', 'Error']);
   });
 
+  it('openstack server migration abort needs 2.24 and then aborts as nova does', async () => {
+    await nova(lab, 'live-migration cirros1 compute02');
+    expect((await lab.run('control', 'openstack server migration abort cirros1 1')).stderr).toBe('--os-compute-api-version 2.24 or greater is required to support the server migration abort command\n');
+    expect(await lab.run('control', 'openstack --os-compute-api-version 2.65 server migration abort cirros1 1')).toMatchObject({ exitCode: 0, stdout: '' });
+    vi.setSystemTime(t0 + 1000);
+    expect((await lab.run('control', 'openstack --os-compute-api-version 2.80 server migration list --server cirros1 -f value -c Id -c Status')).stdout).toBe('1 cancelled\n');
+  });
+
   it('queues a second migration from the same host (max_concurrent_live_migrations = 1)', async () => {
     await nova(lab, 'live-migration cirros1 compute02');
     await lab.run('control', 'openstack --os-compute-api-version 2.30 server migrate --live-migration --host compute03 cirros2');

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { startLabFerry, reportText, type LabFerry } from './support/lab-ferry.js';
 import { abortAndFollow, runningMigration } from '../src/jobs/migration-abort.js';
 import type { LabModelHandle } from '../src/lab/model.js';
+import { NovaOps } from '../src/cluster/nova.js';
 
 let f: LabFerry;
 beforeAll(async () => {
@@ -52,4 +53,19 @@ test('nothing settles within the deadline: unknown, with what was last seen', as
   const r = await abortAndFollow(nova, server, running, { pollIntervalMs: 20, timeoutMs: 300, now: () => performance.now() });
   expect([r.verdict, r.title]).toEqual(['WARN', 'Abort of the migration of cirros2: unknown']);
   expect(r.reasons[0]).toMatch(/nova accepted the abort, but after 0 s migration \d+ of cirros2 \(compute01 → compute03\) is running and cirros2 is MIGRATING \/ migrating on compute01/);
+});
+
+test('through the openstack CLI (openstack.cli: openstack): the same abort, asked at 2.65, ends cancelled on the source', async () => {
+  const { server } = await migrationStartedByHand('cirros1', 'compute03');
+  const osc = new NovaOps(f.rt.ssh, { ...f.config, openstack: { ...f.config.openstack, cli: 'openstack' } });
+  const running = (await runningMigration(osc, server.id))!;
+  expect([running.status, running.destCompute]).toEqual(['running', 'compute03']);
+  const tick = setInterval(() => vi.setSystemTime(Date.now() + 500), 50);
+  try {
+    const r = await abortAndFollow(osc, server, running, { pollIntervalMs: 20, now: () => performance.now() });
+    expect([r.verdict, r.reasons[0]]).toEqual(['OK', `migration ${running.id} of cirros1 (compute02 → compute03) cancelled; cirros1 stays on compute02: ACTIVE`]);
+  } finally {
+    clearInterval(tick);
+  }
+  expect(f.lab.calls().filter((c) => c.argv.includes('abort')).map((c) => c.argv.slice(0, 3))).toEqual([['openstack', '--os-compute-api-version', '2.65']]);
 });

@@ -24,9 +24,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const route = (m: Migration) => `${m.sourceCompute ?? '?'} → ${m.destCompute ?? '?'}`;
 const where = (s: Server | undefined) => (s ? `${s.status} / ${s.taskState ?? 'None'} on ${s.host ?? 'an unknown host'}` : 'not seen');
 
-/** The one in-progress migration of the instance (newest first), as nova lists it; undefined when none. */
+/** The instance's newest in-progress migration, as nova lists it; undefined when none. */
 export async function runningMigration(nova: NovaOps, instanceId: string): Promise<Migration | undefined> {
-  const running = await nova.serverMigrations(instanceId);
+  // nova's list holds in-progress ones only; openstack's (server migration list --server) every one the instance had.
+  const running = (await nova.serverMigrations(instanceId)).filter((m) => !isFinalMigrationStatus(m.status));
   return running.sort((a, b) => b.id - a.id)[0];
 }
 
