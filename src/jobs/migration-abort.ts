@@ -49,8 +49,10 @@ export async function abortAndFollow(nova: NovaOps, server: Server, running: Mig
   } catch (err) {
     if (!(err instanceof ClusterError) && !(err instanceof NotFoundError)) throw err;
     const after = await look(nova, server.id, running.id);
-    const goesOn = after.record && isFinalMigrationStatus(after.record.status) ? `${what} has since ended: ${after.record.status}; ${name} is ${where(after.server)}` : `${what} goes on (${after.record?.status ?? running.status}); ${name} is ${where(after.server)}`;
-    return report({ title: `nova refused to abort the migration of ${name}`, verdict: 'FAIL', reasons: [`nova: ${err.message}`, goesOn] });
+    // Said only as nova shows it now: a migration that ended meanwhile does not "go on".
+    const status = after.record?.status ?? running.status;
+    const state = isFinalMigrationStatus(status) ? `has since ended: ${status}` : `goes on (${status})`;
+    return report({ title: `nova refused to abort the migration of ${name}`, verdict: 'FAIL', reasons: [`nova: ${err.message}`, `${what} ${state}; ${name} is ${where(after.server)}`] });
   }
   const now = o.now ?? Date.now;
   const deadline = now() + (o.timeoutMs ?? ABORT_FOLLOW_MS);
