@@ -7,13 +7,13 @@ import { getApproval } from '../src/jobs/approvals.js';
 import { refuseRequest } from '../src/jobs/approval-actions.js';
 import { createNotifier } from '../src/jobs/notifier.js';
 import { counts } from '../src/jobs/evacuation-report.js';
-import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
+import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData, type MoveStatus } from '../src/jobs/evacuation.js';
 import { EvacuationId } from './evacuate-status.js';
 
 export default defineCommand({
   name: 'evacuate cancel',
   usage: '/evacuate cancel <id>',
-  summary: 'Stop an evacuation: pending migrations are dropped, running ones finish and are reported',
+  summary: 'Stop an evacuation: pending migrations are dropped; the answer offers /migrate abort for the running ones',
   examples: ['/evacuate cancel 3fa2b1c9'],
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
@@ -33,15 +33,24 @@ export default defineCommand({
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') return report({ title: `Evacuation ${args.id} has already ended`, verdict: 'FAIL', reasons: [`nothing to cancel (${state}); see /evacuate status ${args.id}`] });
     const first = await requestCancel(jobs, args.id, user.id);
-    const c = counts(await readEvacuation(jobs, args.id, job.data.plan));
+    const evacuation = await readEvacuation(jobs, args.id, job.data.plan);
+    const c = counts(evacuation);
+    const lines = abortLines(evacuation.moves);
     return report({
       title: `Cancelling the evacuation of ${job.data.plan.host}`,
       verdict: first ? 'OK' : 'INFO',
       reasons: [
-        first ? `${c.cancelled} pending migrations dropped; ${c.running} running will finish and be reported` : 'cancel was already asked; running migrations are finishing',
+        first ? `${c.cancelled} pending migrations dropped; ${c.running} running go on and will be reported unless aborted` : 'cancel was already asked; running migrations go on unless aborted',
         `nova-compute on ${job.data.plan.host} stays disabled`,
       ],
-      notes: [`/evacuate status ${args.id}`],
+      notes: [...(lines.length ? [`To stop the running ones too (each stays on ${job.data.plan.host}):`, ...lines] : []), `/evacuate status ${args.id}`],
+      ...(lines.length ? { actions: lines.map((line) => ({ label: `Abort ${line.split(' ').at(-1)}`, line })) } : {}),
     });
   },
 });
+
+/** The exact `/migrate abort` line of each running move: by name, or by id where the plan has the name twice. */
+function abortLines(moves: MoveStatus[]): string[] {
+  const named = (name: string) => moves.filter((m) => m.move.instanceName === name).length === 1;
+  return moves.filter((m) => m.state === 'running').map((m) => `/migrate abort ${named(m.move.instanceName) ? m.move.instanceName : m.move.instanceId}`);
+}

@@ -38,6 +38,8 @@ export interface Report {
     /** What approving does, repeated where the approver confirms: a title, a sentence, what it applies to (shown as room allows). */
     confirm?: { title: string; text: string; items?: string[] };
   };
+  /** Slash lines offered as buttons (Slack); a press runs the line as the person who pressed, like typing it. */
+  actions?: { label: string; line: string }[];
 }
 
 /** Builds a report with the defaults filled in. */

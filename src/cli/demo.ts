@@ -91,6 +91,10 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   await run('/migrate cirros1 compute02 --dry-run', ALICE);
   const moved = await run('/migrate cirros1 compute02', ALICE);
   if (moved.jobId) await run(`/migrate status ${moved.jobId}`, BOB);
+  say('\n[lab] someone live-migrates cirros2 by hand; it should stay where it is.');
+  await lab.model.run('control', '. /root/openrc && nova live-migration cirros2 compute03');
+  await run('/migrate abort cirros2', ALICE);
+  await run('/migrate abort cirros2', ALICE);
   say('\n[lab] compute02 loses its brick process; a file is written meanwhile.');
   await lab.fault('compute02', 'brick-down');
   await lab.model.run('compute01', `touch /var/lib/nova/instances/written-while-brick-down`);

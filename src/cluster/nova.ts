@@ -163,6 +163,21 @@ export class NovaOps {
     else await this.run(['nova', 'live-migration', ref, targetHost], ref);
   }
 
+  /**
+   * Asks nova to abort the in-progress live migration `migrationId` of `ref` (DELETE
+   * /servers/{id}/migrations/{mid}); nova answers before it acts, so follow the record.
+   * Its refusals (instance not migrating: Conflict; migration in a state it cannot abort:
+   * BadRequest) are ClusterErrors. Queued or preparing ones need 2.65: the nova CLI
+   * negotiates its newest; openstack is told.
+   */
+  async abortLiveMigration(ref: string, migrationId: number): Promise<void> {
+    assertInstanceRef(ref);
+    if (!Number.isSafeInteger(migrationId) || migrationId < 1) throw new UsageError(`migration id: ${migrationId} is not a migration id`);
+    const id = String(migrationId);
+    if (this.osc) await this.run(['openstack', '--os-compute-api-version', '2.65', 'server', 'migration', 'abort', ref, id], ref);
+    else await this.run(['nova', 'live-migration-abort', ref, id], ref);
+  }
+
   /** Disables the nova-compute service of `host` (no new instances scheduled there) and returns it. */
   async serviceDisable(host: string, reason: string): Promise<Service> {
     assertHostName(host);

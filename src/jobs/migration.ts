@@ -188,6 +188,8 @@ async function newerMigration(deps: MigrationDeps, d: MigrationJobData): Promise
 
 /** Statuses after which nova no longer changes a migration record. */
 const FINAL = new Set(['completed', 'error', 'failed', 'cancelled', 'done']);
+/** nova no longer changes a migration record in this status. */
+export const isFinalMigrationStatus = (status: string) => FINAL.has(status);
 /** How many more looks at the record, once the instance is no longer busy: nova marks it completed a little after the instance turns ACTIVE. */
 const RECORD_SETTLE_TRIES = 10;
 
@@ -317,7 +319,9 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
       ? `nova accepted the request but recorded no migration for it (no migration newer than ${d.migrationIdBefore ?? 0}); ${d.instanceName} is on ${now.host ?? 'an unknown host'}`
       : record.status === 'completed'
         ? `migration ${record.id} completed from ${record.sourceCompute ?? '?'} to ${record.destCompute ?? '?'}, not from ${d.source || '?'} to ${d.target}; ${d.instanceName} is on ${now.host ?? 'an unknown host'}`
-        : `migration ${record.id} ${record.status}`;
+        : record.status === 'cancelled'
+          ? `migration ${record.id} was aborted (nova recorded it cancelled); ${d.instanceName} did not move: it is ${now.status} on ${now.host ?? 'an unknown host'}`
+          : `migration ${record.id} ${record.status}`;
     // Without a record nothing ties an action to this request: name the newest with its start time.
     const why = !record
       ? action ? `newest live-migration action ${action.requestId} (started ${action.startTime ?? '?'}): ${detail ?? action.message ?? 'no error recorded'}` : 'nova lists no live-migration action for it'
@@ -325,7 +329,7 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
     cause = [why, what].filter(Boolean).join('; ');
   }
   const r = report({
-    title: `Migration of ${d.instanceName} to ${d.target} failed`,
+    title: `Migration of ${d.instanceName} to ${d.target} ${record?.status === 'cancelled' ? 'was aborted' : 'failed'}`,
     verdict: 'FAIL',
     reasons: [cause],
     tables: [{ title: 'State', columns: ['Field', 'Before', 'Now'], rows: stateRows(d, now) }],

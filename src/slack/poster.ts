@@ -42,6 +42,14 @@ export function approvalActions(r: Report): MessageAction[] | undefined {
   ];
 }
 
+/** Slack allows 25 elements in an actions block and 75 characters of button text. */
+const MAX_BUTTONS = 25;
+
+/** A report's offered slash lines as buttons (action ids ferry_run_N); the report's notes list every line. */
+export function lineActions(r: Report): MessageAction[] {
+  return (r.actions ?? []).slice(0, MAX_BUTTONS).map((a, i) => ({ actionId: `ferry_run_${i}`, text: a.label.slice(0, 75), value: a.line }));
+}
+
 export interface PostedMessage {
   channel: string;
   ts: string;
