@@ -11,6 +11,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { sshFileProblems } from './config-files.js';
+import { ferryPackage } from './package-root.js';
 
 const hostRe = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const ipv4Re = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -188,8 +189,10 @@ export function loadConfig(env: Record<string, string | undefined>, fileText: st
   };
 }
 
-/** ferry.yml's commented example, shipped beside package.json. */
-export const EXAMPLE_CONFIG = fileURLToPath(new URL('../ferry.example.yml', import.meta.url));
+/** ferry.yml's commented example, shipped beside package.json (found from the running file: built and bundled, it is not one level up). */
+export function exampleConfigPath(): string {
+  return path.join(ferryPackage()?.dir ?? fileURLToPath(new URL('..', import.meta.url)), 'ferry.example.yml');
+}
 
 /**
  * Reads FERRY_CONFIG (default ./ferry.yml) and validates it with the environment
@@ -225,7 +228,7 @@ export function loadConfigFile(env: Record<string, string | undefined> = process
 export class ConfigMissingError extends ConfigError {
   constructor(readonly path: string) {
     super([
-      `${path} does not exist. Copy ${EXAMPLE_CONFIG} there and edit it, or point FERRY_CONFIG (or --config) at your ferry.yml;`,
+      `${path} does not exist. Copy ${exampleConfigPath()} there and edit it, or point FERRY_CONFIG (or --config) at your ferry.yml;`,
       'to try ferry on a simulated cluster, `ferry lab start --dir DIR` writes DIR/ferry.yml.',
     ]);
   }

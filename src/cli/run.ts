@@ -14,7 +14,6 @@ import { helpReport } from '../../commands/ferry-help.js';
 import { renderTerminal } from './render-terminal.js';
 import { renderJson } from './render-json.js';
 import { waitForJob } from './wait-job.js';
-import { printConfigError } from './config-check.js';
 import { asProblem, breakGlassLine, terminalIdentity } from './identity.js';
 
 const usage = 'usage: ferry run "<slash line>" [--as YOUR_SLACK_ID] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]';
@@ -58,11 +57,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (err) {
     // /ferry help needs no cluster: it is how a newcomer starts, before there is a ferry.yml.
     if (err instanceof ConfigMissingError && isHelp(line)) {
-      const help = helpReport({ policy: FileSchema.shape.policy.parse(undefined) });
+      const help = await helpReport({ policy: FileSchema.shape.policy.parse(undefined) });
       print({ ...help, notes: [...help.notes, ...err.problems] });
       return 0;
     }
-    if (printConfigError(err)) return 2;
+    // config-check (and the ssh2 it brings to read keys) only when there is an error to print.
+    if ((await import('./config-check.js')).printConfigError(err)) return 2;
     throw err;
   }
   // Logs go to stderr so that stdout holds only the report.
