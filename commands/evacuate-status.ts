@@ -23,6 +23,7 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'viewer',
+  readsOnly: true,
   run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
     const jobs = requireJobs(ctxJobs, '/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const queue = jobs.queue(QUEUE.evacuate);

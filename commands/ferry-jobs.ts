@@ -14,6 +14,7 @@ export default defineCommand({
   examples: ['/ferry jobs'],
   args: z.object({}),
   role: 'viewer',
+  readsOnly: true,
   run: async ({ jobs: ctxJobs }) => {
     const jobs = requireJobs(ctxJobs, '/ferry jobs reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
     const { entries, total } = await listJobs(jobs, JOBS_SHOWN);

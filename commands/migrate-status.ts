@@ -19,6 +19,7 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: MigrationJobId }),
   role: 'viewer',
+  readsOnly: true,
   run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
     const jobs = requireJobs(ctxJobs, '/migrate status reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
     const short = /^[0-9a-f]{8}$/.test(args.id) ? `migrate-${args.id}` : undefined;

@@ -67,6 +67,8 @@ export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
   role: Role;
   /** true: a second person with the approver role must approve before it runs. */
   approval?: boolean;
+  /** true: it only reads what ferry keeps in Redis, so a Redis outage means it could not read, not that nothing was started. */
+  readsOnly?: boolean;
   run(ctx: CommandContext<z.infer<S>>): Promise<Report>;
 }
 

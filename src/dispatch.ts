@@ -105,7 +105,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     }
     if (isRedisUnavailable(err)) {
       // Expected while Redis is away: one line in the log and in the answer, no stack.
-      const line = unreachableLine(deps.config.redis.url);
+      const line = unreachableLine(deps.config.redis.url, command?.readsOnly ? `/${command.name}` : undefined);
       log.warn({ command: name }, line);
       await audit(name, 'error', line);
       return { report: asked(report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: [line] })), ephemeral: false, command: command?.name };

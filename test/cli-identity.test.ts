@@ -20,7 +20,7 @@ let f: LabFerry;
 const cfg = { unmapped: '', approver: '', operator: '' };
 
 beforeAll(async () => {
-  f = await startLabFerry({ computes: 3, instances: 6, redis: true, workers: false });
+  f = await startLabFerry({ computes: 3, instances: 6, redis: { persist: true }, workers: false });
   const file = parseYaml(await readFile(f.lab.configPath, 'utf8')) as Record<string, unknown>;
   const dir = path.dirname(f.lab.configPath);
   for (const [name, users] of [['unmapped', undefined], ['approver', { [me]: 'U_APPROVER' }], ['operator', { [me]: 'U_OPS' }]] as const) {
@@ -85,6 +85,25 @@ describe('ferry approve', () => {
     expect(await decided(id)).toMatchObject({ decision: 'approve', by: 'U_APPROVER' });
     expect((await audit()).find((e) => e.outcome === 'approved')).toMatchObject({ user: `cli:${me} as U_APPROVER`, channel: 'cli' });
   });
+});
+
+test('ferry approve while Redis is unreachable decides nothing and says so in one line; the request can be approved once Redis is back', async () => {
+  const id = await requested('compute03', 'U_OPS');
+  await f.redis!.stop();
+  let r;
+  try {
+    r = await ferry(['approve', id], as(cfg.approver));
+  } finally {
+    await f.redis!.start();
+  }
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain(`Redis at ${f.redis!.url} is unreachable; nothing was started`);
+  expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^\s+at /m);
+  await expect.poll(() => f.rt.redisReady(), { timeout: 30_000 }).toBe(true);
+  expect(await decided(id)).toBeNull();
+  const again = await ferry(['approve', id], as(cfg.approver));
+  expect(again.code, again.stdout + again.stderr).toBe(0);
+  expect(await decided(id)).toMatchObject({ decision: 'approve', by: 'U_APPROVER' });
 });
 
 describe('ferry run', () => {
