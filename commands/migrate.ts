@@ -63,6 +63,7 @@ export default defineCommand({
         before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
         healBefore,
         phase: 'queued',
+        migrationIdBefore: pf.newestMigrationId,
         pollIntervalMs: config.policy.migration.pollIntervalMs,
         timeoutSeconds: config.policy.migration.timeoutSeconds,
       });

@@ -275,6 +275,7 @@ async function startMove(move: PlannedMove, d: EvacuationJobData, deps: Evacuati
       before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
       healBefore,
       phase: 'queued',
+      migrationIdBefore: pf.newestMigrationId,
       pollIntervalMs: d.pollIntervalMs,
       timeoutSeconds: d.timeoutSeconds,
     });
