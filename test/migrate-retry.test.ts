@@ -11,12 +11,12 @@ import type { Report } from '../src/report.js';
 
 let f: LabFerry;
 beforeAll(async () => {
-  f = await startLabFerry({ computes: 3, instances: 3, migrateSeconds: 1, redis: true, env: {} });
+  f = await startLabFerry({ computes: 3, instances: 3, migrateSeconds: 3, redis: true, env: {} });
 });
 afterAll(() => f?.stop());
 
-/** A job as the dead worker left it: phase `issuing`, the newest migration id it had seen before. */
-async function takenBack(jobId: string, ref: string): Promise<{ data: MigrationJobData; finish: () => Promise<Report> }> {
+/** A job as the dead worker left it (phase `issuing`, the newest migration id it had seen before), or a fresh one. */
+async function jobFor(jobId: string, ref: string, phase: MigrationJobData['phase'] = 'issuing'): Promise<{ data: MigrationJobData; finish: () => Promise<Report> }> {
   const { nova } = f.rt.cluster;
   const server = await nova.show(ref);
   const target = server.host === 'compute02' ? 'compute03' : 'compute02';
@@ -24,7 +24,7 @@ async function takenBack(jobId: string, ref: string): Promise<{ data: MigrationJ
   const data: MigrationJobData = {
     instanceId: server.id, instanceName: server.name, source: server.host!, target, requestedBy: 'U_OPS', channel: 'cli',
     before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState }, healBefore: 0,
-    phase: 'issuing', migrationIdBefore: before, pollIntervalMs: 100, timeoutSeconds: 60,
+    phase, migrationIdBefore: before, pollIntervalMs: 100, timeoutSeconds: 60,
   };
   const finish = async () => {
     const job = await enqueueMigration(f.rt.jobs!, jobId, data);
@@ -35,7 +35,7 @@ async function takenBack(jobId: string, ref: string): Promise<{ data: MigrationJ
 
 describe('a migration job taken back after it reached issuing', () => {
   test('nova took the call and is still migrating: the job watches that migration and sends no second one', async () => {
-    const { data, finish } = await takenBack('crashed-while-migrating', 'cirros1');
+    const { data, finish } = await jobFor('crashed-while-migrating', 'cirros1');
     await f.rt.cluster.nova.liveMigrate(data.instanceId, data.target);
     const sent = f.liveMigrations().length;
     const end = await finish();
@@ -45,7 +45,7 @@ describe('a migration job taken back after it reached issuing', () => {
   });
 
   test('nova took the call and has finished it: the newer record says so, and nothing is sent again', async () => {
-    const { data, finish } = await takenBack('crashed-and-done', 'cirros2');
+    const { data, finish } = await jobFor('crashed-and-done', 'cirros2');
     const { nova } = f.rt.cluster;
     await nova.liveMigrate(data.instanceId, data.target);
     for (let s = await nova.show(data.instanceId); s.status === 'MIGRATING'; s = await nova.show(data.instanceId)) await new Promise((r) => setTimeout(r, 100));
@@ -57,11 +57,24 @@ describe('a migration job taken back after it reached issuing', () => {
   });
 
   test('nova never got the call: the job sends it, once', async () => {
-    const { data, finish } = await takenBack('crashed-before-nova', 'cirros3');
+    const { data, finish } = await jobFor('crashed-before-nova', 'cirros3');
     const sent = f.liveMigrations().length;
     const end = await finish();
     expect(f.liveMigrations().length).toBe(sent + 1);
     expect(end.verdict, end.reasons.join("; ")).toBe("OK");
     expect(end.title).toBe(`Migrated cirros3 to ${data.target}`);
+  });
+});
+
+describe('a fresh migration job', () => {
+  test("whose instance someone else is migrating: nova's 409 is a refusal, not a call of ours that got through", async () => {
+    const { data, finish } = await jobFor('fresh-but-busy', 'cirros1', 'queued');
+    await f.rt.cluster.nova.liveMigrate(data.instanceId, data.target);
+    const sent = f.liveMigrations().length;
+    const end = await finish();
+    expect(f.liveMigrations().length).toBe(sent + 1);
+    expect(end.verdict).toBe('FAIL');
+    expect(end.title).toBe(`Migration of cirros1 to ${data.target} failed`);
+    expect(end.reasons[0]).toMatch(/while it is in task_state migrating \(HTTP 409\)/);
   });
 });
