@@ -55,18 +55,20 @@ interface NodeAnswers {
 }
 
 /**
- * Runs every check for moving `instanceRef` to `targetName`. On a real control node
+ * Runs every check for moving `instanceRef` to `targetName`; with `newestMigration`, also
+ * reads nova's newest migration id (MigrationPreflight.newestMigrationId). On a real control node
  * each nova call costs seconds, so the nova questions that need only the target
  * (service, capacity) and the target's gluster questions start together with
  * `nova show`; only the source's questions wait for it (they go to a compute node).
  */
-export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string): Promise<MigrationPreflight> {
+export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string, opts: { newestMigration?: boolean } = {}): Promise<MigrationPreflight> {
   const { nova } = cluster;
   const target = findCompute(cluster.config, targetName);
   const serverAsked = settle(nova.show(instanceRef));
   const serviceAsked = target ? settle(nova.services({ host: target.name, binary: 'nova-compute' })) : undefined;
   const capacityAsked = target ? capacityOf(cluster, target) : undefined;
-  const migrationsAsked = settle(nova.migrations({ limit: RECENT_MIGRATIONS }));
+  // Asked only for a move about to be issued (the job's mark); a plan or a dry run does not need it.
+  const migrationsAsked = opts.newestMigration ? settle(nova.migrations({ limit: RECENT_MIGRATIONS })) : undefined;
   const asked = new Map<string, Promise<NodeAnswers>>();
   const ask = (n: NodeConfig) => {
     let a = asked.get(n.name);
@@ -113,7 +115,7 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   if (source && conf) checks.push(cacheCheck(source, conf));
   if (target && server && capacity) checks.push(capacityCheck(target, server, capacity));
   const verdict: CheckVerdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
-  return { checks, verdict, server, source, target, newestMigrationId: server ? newestMigrationBefore(migrations, server) : undefined };
+  return { checks, verdict, server, source, target, newestMigrationId: server && migrations ? newestMigrationBefore(migrations, server) : undefined };
 }
 
 /** How many of nova's newest migration records preflight reads (newest first: one would do; a few more often hold the instance's own). */

@@ -71,7 +71,8 @@ export type EvacuationDeps = MigrationDeps & {
 export const evacuationJobId = (evacId: string) => `evac-${evacId}`;
 /** A child migration's job id: re-adding it after a crash is a no-op. */
 export const childJobId = (evacId: string, instanceId: string) => `evac-${evacId}-${instanceId}`;
-const cancelKey = (evacId: string) => `ferry:evac:${evacId}:cancel`;
+/** Set once someone asked to cancel the evacuation (who, when). */
+export const cancelKey = (evacId: string) => `ferry:evac:${evacId}:cancel`;
 const skippedKey = (evacId: string) => `ferry:evac:${evacId}:skipped`;
 const auditedKey = (evacId: string) => `ferry:evac:${evacId}:audited`;
 const KEEP_SECONDS = 30 * 86400;
@@ -275,7 +276,6 @@ async function startMove(move: PlannedMove, d: EvacuationJobData, deps: Evacuati
       before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
       healBefore,
       phase: 'queued',
-      migrationIdBefore: pf.newestMigrationId,
       pollIntervalMs: d.pollIntervalMs,
       timeoutSeconds: d.timeoutSeconds,
     });
