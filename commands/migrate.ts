@@ -23,7 +23,7 @@ export default defineCommand({
   args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
   role: 'operator',
   run: async ({ args, cluster, jobs: ctxJobs, user, progress, requestId, config }): Promise<Report> => {
-    const pf = await preflightMigration(cluster, args.instance, args.target);
+    const pf = await preflightMigration(cluster, args.instance, args.target, { newestMigration: !args.dryRun });
     const failing = pf.checks.filter((c) => c.verdict === 'FAIL');
     const title = `${args.instance} → ${args.target}`;
     if (args.dryRun) {
@@ -64,6 +64,7 @@ export default defineCommand({
         before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
         healBefore,
         phase: 'queued',
+        migrationIdBefore: pf.newestMigrationId,
         pollIntervalMs: config.policy.migration.pollIntervalMs,
         timeoutSeconds: config.policy.migration.timeoutSeconds,
       });
