@@ -53,8 +53,9 @@ node_init() {
   mount "$(cat "$d/loop")" /gluster
   mkdir -p /gluster/instances /run/sshd /var/lib/nova/instances /etc/nova /root/.ssh
   cp "$BED/hosts" /etc/hosts
-  groupadd -g $NOVA_UID nova
-  useradd -u $NOVA_UID -g nova -M -d /var/lib/nova -s /usr/sbin/nologin nova
+  # Debian's nova-common (the real nova bed's packages) makes a nova user in the /etc below the overlay.
+  getent group nova >/dev/null || groupadd -g $NOVA_UID nova
+  getent passwd nova >/dev/null || useradd -u $NOVA_UID -g nova -M -d /var/lib/nova -s /usr/sbin/nologin nova
   # The seed runbook's nova.conf (what ferry reads: instances_path, live migration flags, cache modes).
   cat >/etc/nova/nova.conf <<EOF
 [DEFAULT]
