@@ -329,6 +329,10 @@ up() {
   write_configs
   write_openrc
   start_infra
+  # The gluster nodes' bricks are mounted on /gluster in their own mount namespaces. A gluster bed
+  # removes /gluster on down when it made it, which unmounts it in every namespace: made here and
+  # kept, another bed running meanwhile (npm run test:real) never removes it under this one.
+  mkdir -p /gluster
   # The gluster nodes come up meanwhile (about 10 s, mostly glusterd's start-up).
   bash "$GLUSTER" up >"$BED/log/gluster-bed.log" 2>&1 &
   local gluster=$!
