@@ -84,6 +84,10 @@ def ready(s, computes):
         s.post("/flavors", endpoint_filter=nova, headers=micro,
                json={"flavor": {"name": name, "ram": ram, "vcpus": 1, "disk": 1}})
 
+    # Nova's default quota (50 GiB of RAM) would refuse m1.enormous before the scheduler sees it.
+    s.put(f"/os-quota-sets/{s.get_project_id()}", endpoint_filter=nova,
+          json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
+
     def computes_up():
         svcs = s.get("/os-services?binary=nova-compute", endpoint_filter=nova, headers=micro).json()["services"]
         return len([x for x in svcs if x["state"] == "up"]) == computes
