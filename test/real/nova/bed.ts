@@ -56,6 +56,11 @@ export async function openstack<T = any>(args: string[]): Promise<T> {
   return JSON.parse(stdout) as T;
 }
 
+/** `openstack ARGS` for commands that print nothing (e.g. `compute service set`); throws on a non-zero exit. */
+export async function openstackSet(args: string[]): Promise<void> {
+  await run('bash', ['-c', `. ${OPENRC} && exec openstack "$@"`, 'openstack', ...args], { timeout: 300_000 });
+}
+
 /** `nova ARGS` with the bed's admin credentials (for what openstack cannot do, e.g. boot with --nic none). */
 export async function nova(args: string[]): Promise<string> {
   const { stdout } = await run('bash', ['-c', `. ${OPENRC} && exec nova "$@"`, 'nova', ...args], { timeout: 300_000, maxBuffer: 16 << 20 });

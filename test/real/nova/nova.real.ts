@@ -3,7 +3,7 @@
  * with what the openstack CLI says directly on the bed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startNovaBed, openstack, nova, type NovaBed } from './bed.js';
+import { startNovaBed, openstack, openstackSet, nova, type NovaBed } from './bed.js';
 import { waitUntil } from '../support/bed.js';
 
 let bed: NovaBed;
@@ -84,7 +84,7 @@ describe('ferry against a real Nova (Zed, fake live-migrating computes)', () => 
   test('a forced /migrate to a disabled host: nova accepts it, then fails it; ferry says FAIL and the server stays', async () => {
     const id = (await show('mover')).id;
     const known = (await migrations(id)).length;
-    await openstack(['compute', 'service', 'set', '--disable', '--disable-reason', 'real-nova test', 'compute01', 'nova-compute']).catch(() => undefined);
+    await openstackSet(['compute', 'service', 'set', '--disable', '--disable-reason', 'real-nova test', 'compute01', 'nova-compute']);
     try {
       const refused = await bed.ferry('/migrate mover compute01', 'U_ADMIN');
       expect(refused.report.verdict).toBe('FAIL');
@@ -101,18 +101,19 @@ describe('ferry against a real Nova (Zed, fake live-migrating computes)', () => 
       expect(a.report.verdict).toBe('FAIL');
       expect(JSON.stringify(a.report)).toMatch(/compute03/);
     } finally {
-      await openstack(['compute', 'service', 'set', '--enable', 'compute01', 'nova-compute']).catch(() => undefined);
+      await openstackSet(['compute', 'service', 'set', '--enable', 'compute01', 'nova-compute']);
     }
   });
 
   test('a forced /migrate to the host the server is on: ferry says FAIL and nothing moves', async () => {
-    const id = (await show('mover')).id;
-    const a = await bed.ferry('/migrate mover compute03 --force', 'U_ADMIN');
-    const after = await show(id);
+    const before = await show('mover');
+    const host = before['OS-EXT-SRV-ATTR:host']!;
+    const a = await bed.ferry(`/migrate mover ${host} --force`, 'U_ADMIN');
+    const after = await show(before.id);
     expect(a.report.verdict).toBe('FAIL');
     expect(after.status).toBe('ACTIVE');
-    expect(after['OS-EXT-SRV-ATTR:host']).toBe('compute03');
-    expect((await migrations(id)).every((m) => m.Status === 'completed' || m.Status === 'error')).toBe(true);
+    expect(after['OS-EXT-SRV-ATTR:host']).toBe(host);
+    expect((await migrations(before.id)).every((m) => m.Status === 'completed' || m.Status === 'error')).toBe(true);
   });
 
   test('an approved /evacuate moves every server off the host, each where nova shows it', async () => {
