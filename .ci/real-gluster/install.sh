@@ -3,11 +3,12 @@
 # the packages' own sshd and glusterd would listen on every address.
 set -euo pipefail
 need=()
-for p in glusterfs-server glusterfs-client xfsprogs openssh-server openssh-client iproute2 util-linux procps; do
+# Arguments: more packages to install the same way (the real nova bed's).
+for p in glusterfs-server glusterfs-client xfsprogs openssh-server openssh-client iproute2 util-linux procps "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" != 0 ]; then echo "the real gluster bed needs root and these Debian packages: ${need[*]}" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "the real test bed needs root and these Debian packages: ${need[*]}" >&2; exit 1; fi
 echo "installing Debian packages: ${need[*]}"
 made_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then
