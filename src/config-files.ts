@@ -11,7 +11,8 @@ import type ssh2 from 'ssh2';
 
 // ssh2's key parser alone (it is what ssh2.utils.parseKey exports): all of ssh2, client,
 // server and crypto, would otherwise load with every ferry.yml, `ferry run "/ferry help"` included.
-const { parseKey } = createRequire(import.meta.url)('ssh2/lib/protocol/keyParser.js') as Pick<typeof ssh2.utils, 'parseKey'>;
+// …and only when a key is checked: `/ferry help` and the lab read no key.
+const parseKey: typeof ssh2.utils.parseKey = (bytes) => (createRequire(import.meta.url)('ssh2/lib/protocol/keyParser.js') as Pick<typeof ssh2.utils, 'parseKey'>).parseKey(bytes);
 
 const ERRNO: Record<string, string> = {
   ENOENT: 'does not exist',
