@@ -5,6 +5,7 @@ import { HostArg, InstanceRef } from '../src/router.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
 import { AlreadyMigrating, enqueueMigration, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
 import { requireJobs } from '../src/jobs/jobs.js';
+import { user as mentionUser } from '../src/mention.js';
 
 /** The preflight as a table: one row per check. */
 export function preflightTable(pf: MigrationPreflight) {
@@ -46,7 +47,7 @@ export default defineCommand({
     const queued = report({
       title: `Migrating ${server.name} → ${target.name}`,
       verdict: 'INFO',
-      reasons: [forced && failing.length ? `FORCED by <@${user.id}> past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
+      reasons: [forced && failing.length ? `FORCED by ${mentionUser(user.id)} past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
       tables: [preflightTable(pf)],
       jobId,
     });

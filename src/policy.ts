@@ -5,6 +5,7 @@
 import { Roles, type Config, type Role } from './config.js';
 import { flagKey, type CommandDefinition } from './command.js';
 import { ForbiddenError } from './errors.js';
+import { channel as mentionChannel } from './mention.js';
 
 const rank = (r: Role | null): number => (r === null ? -1 : Roles.indexOf(r));
 
@@ -48,7 +49,7 @@ export interface Asker {
 export function admit(config: Pick<Config, 'channels'>, asker: Asker, need?: { role: Role; what: string }): void {
   const { channel, role } = asker;
   if (channel !== 'cli' && config.channels.length > 0 && !config.channels.includes(channel)) {
-    throw new ForbiddenError(`ferry does not take commands in this channel; use one of: ${config.channels.map((c) => `<#${c}>`).join(', ')}`);
+    throw new ForbiddenError(`ferry does not take commands in this channel; use one of: ${config.channels.map(mentionChannel).join(', ')}`);
   }
   if (need && !hasRole(role, need.role)) {
     throw new ForbiddenError(`${need.what} needs the ${need.role} role; you have ${role ?? 'no role'}`, need.role);

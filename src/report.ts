@@ -47,12 +47,6 @@ export function report(parts: Partial<Report> & { title: string }): Report {
   return { verdict: 'INFO', reasons: [], tables: [], notes: [], ...parts };
 }
 
-/**
- * A Slack user mention as reports write it (`<@U123>`); Slack renders it as the
- * person's name, the terminal shows the bare id.
- */
-export const MENTION = /<@([UW][A-Z0-9_]{1,30})>/g;
-
 const rank: Record<Verdict, number> = { INFO: 0, OK: 1, WARN: 2, FAIL: 3 };
 
 /** The worst of several verdicts (FAIL > WARN > OK > INFO). */

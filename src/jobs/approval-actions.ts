@@ -14,6 +14,7 @@ import { report, type Report } from '../report.js';
 import { unreachableLine } from '../redis.js';
 import { admit, samePerson } from '../policy.js';
 import { ForbiddenError } from '../errors.js';
+import { user } from '../mention.js';
 
 export interface ApprovalContext {
   rt: Runtime & { jobs: Jobs };
@@ -105,7 +106,7 @@ export async function refuseRequest(redis: Redis, notifier: Notifier, id: string
 /** What a request that will never run shows in place of its buttons. */
 function closedReport(request: ApprovalRequest, how: 'rejected' | 'cancelled' | 'expired', by?: string): Report {
   const title = `${how === 'rejected' ? 'Rejected' : how === 'cancelled' ? 'Cancelled' : 'Expired'}: ${request.line}`;
-  const who = by === request.requestedBy ? `<@${by}>, who asked for it` : `<@${by}>`;
+  const who = by === request.requestedBy ? `${user(by)}, who asked for it` : `${user(by)}`;
   const reason = how === 'expired' ? `nobody approved it before ${request.expiresAt}` : `${how} by ${who}`;
   return report({ title, verdict: 'INFO', reasons: [`${reason}; nothing was started`], notes: how === 'expired' ? ['Ask again to get a fresh plan approved.'] : [], requestedBy: request.requestedBy });
 }

@@ -9,6 +9,7 @@ import type { MessageRef } from '../command.js';
 import type { Role } from '../config.js';
 import { hasRole } from '../policy.js';
 import { announceChange } from './changes.js';
+import { user } from '../mention.js';
 
 export interface ApprovalRequest<P = unknown> {
   id: string;
@@ -74,7 +75,7 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
   const { request } = found;
   if (found.decision) {
     const d = found.decision;
-    return { ok: false, reason: `already ${d.decision === 'approve' ? 'approved' : 'rejected'} by <@${d.by}> at ${d.at}`, request };
+    return { ok: false, reason: `already ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${user(d.by)} at ${d.at}`, request };
   }
   if (now > Date.parse(request.expiresAt)) return { ok: false, reason: `this request expired at ${request.expiresAt}; ask again`, request, expired: true };
   if (decision === 'approve') {
@@ -87,7 +88,7 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
   const won = await redis.set(decisionKey(id), JSON.stringify(d), 'EX', KEEP_SECONDS, 'NX');
   if (won !== 'OK') {
     const other = (await getApproval<P>(redis, id))?.decision;
-    return { ok: false, reason: `already ${other?.decision === 'approve' ? 'approved' : 'rejected'} by <@${other?.by}>`, request };
+    return { ok: false, reason: `already ${other?.decision === 'approve' ? 'approved' : 'rejected'} by ${user(other?.by)}`, request };
   }
   await redis.zrem(PENDING, id);
   await announceChange(redis, 'approval');

@@ -19,6 +19,7 @@ import { runStep, StepFailed } from '../cluster/bootstrap-steps.js';
 import { collectStorageHealth, isTransportError, why } from '../cluster/storage-health.js';
 import { report, type Report } from '../report.js';
 import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
+import { user } from '../mention.js';
 
 /**
  * What an approved bootstrap request carries: the spec the approver's plan was
@@ -86,7 +87,7 @@ async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<Approv
   // attempts 1: a failed step is for a person to look at; a crashed worker's job is taken back (stalled), not retried.
   await jobs.queue(QUEUE.bootstrap).add('bootstrap', data, { jobId, attempts: 1, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } });
   return {
-    ...progressReport(spec, steps, steps.map(() => 'pending'), [], `approved by <@${approvedBy}>; queued as job ${jobId}`),
+    ...progressReport(spec, steps, steps.map(() => 'pending'), [], `approved by ${user(approvedBy)}; queued as job ${jobId}`),
     job: { id: jobId, queue: 'bootstrap' },
   };
 }

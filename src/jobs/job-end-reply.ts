@@ -8,6 +8,7 @@ import type { MessageRef } from '../command.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs, QueueName } from './jobs.js';
+import { user } from '../mention.js';
 
 /** How a job ended, as the reply says it. */
 export type JobEndVerdict = 'OK' | 'WARN' | 'FAIL' | 'CANCELLED' | 'UNKNOWN';
@@ -58,8 +59,8 @@ export async function replyJobEnd(deps: { jobs: Jobs; notifier: Notifier; log?: 
   }
 }
 
-/** `<@U1> <@U2> evacuation of compute01 ended: FAIL — 2 of 5 moved, 3 not moved` */
+/** `@U1 @U2 evacuation of compute01 ended: FAIL — 2 of 5 moved, 3 not moved` (mention tokens) */
 export function jobEndLine(end: Pick<JobEnd, 'requestedBy' | 'approvedBy' | 'what' | 'verdict' | 'detail'>): string {
-  const who = [...new Set([end.requestedBy, end.approvedBy].filter((u): u is string => Boolean(u)))].map((u) => `<@${u}>`);
+  const who = [...new Set([end.requestedBy, end.approvedBy].filter((u): u is string => Boolean(u)))].map((u) => user(u));
   return `${[...who, end.what].join(' ')} ended: ${end.verdict} — ${end.detail.replace(/\s+/g, ' ').trim()}`;
 }

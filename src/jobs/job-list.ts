@@ -10,6 +10,7 @@ import { QUEUE, type Jobs, type QueueName } from './jobs.js';
 import { cancelKey, type EvacuationJobData } from './evacuation.js';
 import type { MigrationJobData } from './migration.js';
 import type { BootstrapJobData } from './bootstrap.js';
+import { user } from '../mention.js';
 
 /** waiting/running while BullMQ has it; then the verdict the job ended with; unknown when ferry lost track of it. */
 export type JobState = 'waiting' | 'running' | 'OK' | 'WARN' | 'FAIL' | 'cancelled' | 'unknown';
@@ -100,7 +101,7 @@ export function duration(ms: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-const mention = (user: string | undefined) => (user ? `<@${user}>` : '-');
+const mention = (id: string | undefined) => (id ? user(id) : '-');
 
 /** How long it ran (until now, while it runs). */
 export const tookOf = (e: JobEntry, now: number) => duration((e.finishedAt ?? now) - e.queuedAt);

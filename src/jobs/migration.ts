@@ -18,6 +18,7 @@ import { report, type Report, type Verdict } from '../report.js';
 import { ClusterError, NotFoundError } from '../errors.js';
 import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 import { AIM_AFTER_MS, asksRecord, copyEndEstimate, nextLook, progressDue } from './migration-watch.js';
+import { user } from '../mention.js';
 
 export interface MigrationJobData {
   instanceId: string;
@@ -73,7 +74,7 @@ export async function enqueueMigration(jobs: Jobs, jobId: string, data: Migratio
   if (holder !== null) {
     const running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
     const d = running?.data;
-    throw new AlreadyMigrating(holder, `${d?.instanceName ?? data.instanceName} is already being migrated${d ? ` to ${d.target}` : ''} (job ${holder}${d ? `, asked by <@${d.requestedBy}>` : ''})`);
+    throw new AlreadyMigrating(holder, `${d?.instanceName ?? data.instanceName} is already being migrated${d ? ` to ${d.target}` : ''} (job ${holder}${d ? `, asked by ${user(d.requestedBy)}` : ''})`);
   }
   return (await jobs.queue(QUEUE.migrate).add('migrate', data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } })) as Job<MigrationJobData>;
 }

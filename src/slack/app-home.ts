@@ -10,6 +10,7 @@ import { pendingApprovals, type ApprovalRequest } from '../jobs/approvals.js';
 import { storageVerdicts, type StorageVerdict } from '../storage-verdicts.js';
 import type { Verdict } from '../report.js';
 import { cut, escapeMrkdwn, SLACK_LIMITS, type SlackBlock } from './blocks.js';
+import { user } from '../mention.js';
 
 /** A Home tab view as views.publish takes it. */
 export interface HomeView {
@@ -51,7 +52,7 @@ export function homeView(d: HomeData): HomeView {
 
   blocks.push(header('Storage'));
   for (const v of d.storage.slice(0, HOME_LIMITS.volumes)) {
-    blocks.push(section(`${EMOJI[v.verdict]} *${esc(v.volume)}* ${v.verdict}${v.reason ? ` — ${esc(v.reason)}` : ''}\n_/gluster status by <@${v.by}> at ${utc(Date.parse(v.at))} UTC_`));
+    blocks.push(section(`${EMOJI[v.verdict]} *${esc(v.volume)}* ${v.verdict}${v.reason ? ` — ${esc(v.reason)}` : ''}\n_/gluster status by ${user(v.by)} at ${utc(Date.parse(v.at))} UTC_`));
   }
   more(blocks, d.storage.length - HOME_LIMITS.volumes, 'volume');
   if (!d.storage.length) blocks.push(section('_No /gluster status run yet: its verdict shows here._'));
@@ -66,7 +67,7 @@ export function homeView(d: HomeData): HomeView {
 
   blocks.push(header('Waiting for approval'));
   for (const r of d.pending.slice(0, HOME_LIMITS.pending)) {
-    blocks.push(section(`*${esc(r.id)}* ${esc(r.line)} — asked by <@${r.requestedBy}> at ${utc(Date.parse(r.createdAt))} UTC, expires ${utc(Date.parse(r.expiresAt))} UTC`));
+    blocks.push(section(`*${esc(r.id)}* ${esc(r.line)} — asked by ${user(r.requestedBy)} at ${utc(Date.parse(r.createdAt))} UTC, expires ${utc(Date.parse(r.expiresAt))} UTC`));
   }
   more(blocks, d.pending.length - HOME_LIMITS.pending, 'request');
   if (!d.pending.length) blocks.push(section('_No request is waiting._'));

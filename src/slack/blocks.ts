@@ -3,7 +3,8 @@
  * the main table as the one table block, other tables as preformatted text or
  * thread replies, long ones cut with a visible note.
  */
-import { MENTION, type Report, type Table, type Verdict } from '../report.js';
+import type { Report, Table, Verdict } from '../report.js';
+import { onlyUser, renderMentions, user } from '../mention.js';
 import { formatTextTable } from '../cli/render-terminal.js';
 import { EMPTY_CELL, SLACK_LIMITS, textLength, type SlackBlock, type SlackMessage } from './limits.js';
 
@@ -50,7 +51,7 @@ export function renderSlack(report: Report): SlackMessage[] {
   // A user group mention, unescaped, pings the approvers where the request is posted.
   const ping = report.approval?.approvers ? `<!subteam^${report.approval.approvers}>` : '';
   if (ping) tail.push(context(`${ping} your approval is asked for`));
-  const who = [report.requestedBy ? `asked by ${escapeMrkdwn(`<@${report.requestedBy}>`)}` : '', report.jobId ? `job ${escapeMrkdwn(report.jobId)}` : ''].filter(Boolean);
+  const who = [report.requestedBy ? `asked by ${escapeMrkdwn(user(report.requestedBy))}` : '', report.jobId ? `job ${escapeMrkdwn(report.jobId)}` : ''].filter(Boolean);
   if (who.length) tail.push(context(who.join(' · ')));
   if (report.notes.length > 0) {
     const notes = report.notes.map((n) => escapeMrkdwn(cut(oneLine(n), RENDER_LIMITS.line)));
@@ -143,10 +144,10 @@ function tableBlocks(table: Table, budget: number): SlackBlock[] {
 
 type TableCell = { type: 'raw_text'; text: string } | { type: 'rich_text'; elements: [{ type: 'rich_text_section'; elements: [{ type: 'user'; user_id: string }] }] };
 
-/** A cell that is just a user mention (`<@U123>`) shows the person, as Slack does in text; any other is raw text. */
+/** A cell that is just a user mention token shows the person, as Slack does in text; any other is raw text. */
 function tableCell(text: string): TableCell {
-  const user = /^<@([UW][A-Z0-9_]{1,30})>$/.exec(text)?.[1];
-  return user ? { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'user', user_id: user }] }] } : { type: 'raw_text', text };
+  const user = onlyUser(text);
+  return user ? { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'user', user_id: user }] }] } : { type: 'raw_text', text: renderMentions(text, 'plain') };
 }
 
 function cellText(c: TableCell): string {
@@ -248,15 +249,9 @@ export function cut(s: string, max: number): string {
 
 /**
  * Slack mrkdwn needs &, < and > escaped; nothing else is (docs: "Formatting text").
- * User mentions (`<@U123>`) stay as they are, so Slack shows the person.
+ * Mention tokens (src/mention.ts) become real mentions; text that only looks
+ * like one (`<@U123>`) is escaped like any other.
  */
 export function escapeMrkdwn(s: string): string {
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  let out = '';
-  let at = 0;
-  for (const m of s.matchAll(MENTION)) {
-    out += esc(s.slice(at, m.index)) + m[0];
-    at = m.index + m[0].length;
-  }
-  return out + esc(s.slice(at));
+  return renderMentions(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), 'slack');
 }
