@@ -10,7 +10,7 @@ import { pendingApprovals, type ApprovalRequest } from '../jobs/approvals.js';
 import { storageVerdicts, type StorageVerdict } from '../storage-verdicts.js';
 import type { Verdict } from '../report.js';
 import { cut, escapeMrkdwn, SLACK_LIMITS, type SlackBlock } from './blocks.js';
-import { user } from '../mention.js';
+import { renderMentions, user } from '../mention.js';
 
 /** A Home tab view as views.publish takes it. */
 export interface HomeView {
@@ -96,7 +96,7 @@ function header(text: string): SlackBlock {
 }
 
 function section(text: string): SlackBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.textObject) } };
+  return { type: 'section', text: { type: 'mrkdwn', text: renderMentions(cut(text, SLACK_LIMITS.textObject), 'slack') } };
 }
 
 function context(text: string): SlackBlock {
