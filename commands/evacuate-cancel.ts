@@ -8,7 +8,7 @@ import { refuseRequest } from '../src/jobs/approval-actions.js';
 import { createNotifier } from '../src/jobs/notifier.js';
 import { counts } from '../src/jobs/evacuation-report.js';
 import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData, type MoveStatus } from '../src/jobs/evacuation.js';
-import { EvacuationId } from './evacuate-status.js';
+import { EvacuationId } from '../src/arg-schemas.js';
 
 export default defineCommand({
   name: 'evacuate cancel',

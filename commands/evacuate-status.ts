@@ -9,12 +9,7 @@ import { evacuationJobId, readEvacuation, type EvacuationJobData, type Evacuatio
 import { supersededKey } from '../src/jobs/evacuation-executor.js';
 import { planReport, progressReport } from '../src/jobs/evacuation-report.js';
 import { user } from '../src/mention.js';
-
-/** An evacuation id as ferry shows it (the approval request's id), with or without `evac-`. */
-export const EvacuationId = z
-  .string()
-  .regex(/^(evac-)?[A-Za-z0-9]{1,32}$/, { error: (i) => `expected an evacuation id like 3fa2b1c9, got ${JSON.stringify(i.input)}` })
-  .transform((s) => s.replace(/^evac-/, ''));
+import { EvacuationId } from '../src/arg-schemas.js';
 
 export default defineCommand({
   name: 'evacuate status',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { HostArg } from '../src/router.js';
+import { HostArg, hostList, Reason } from '../src/arg-schemas.js';
 import { findCompute } from '../src/config.js';
 import { planEvacuation } from '../src/cluster/evacuation-plan.js';
 import { planReport } from '../src/jobs/evacuation-report.js';
@@ -9,13 +9,7 @@ import { hostEvacuation } from '../src/jobs/evacuation.js';
 import { requireJobs } from '../src/jobs/jobs.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
 
-const Targets = z
-  .string()
-  .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
-  .pipe(z.array(HostArg).min(1, { error: 'expected HOST[,HOST...]' }));
-
-// nova takes the reason as one argv element; argparse would read a leading '-' as an option.
-const Reason = z.string().regex(/^[^-\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,254}$/, { error: 'expected 1-255 printable characters, not starting with "-"' });
+const Targets = hostList(1, 'HOST[,HOST...]');
 
 export default defineCommand({
   name: 'evacuate',

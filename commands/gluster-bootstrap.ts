@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { HostArg, VolumeArg } from '../src/router.js';
+import { hostList, VolumeArg } from '../src/arg-schemas.js';
 import { choosePoolNode } from '../src/cluster/gluster-pool.js';
 import { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap, type BootstrapPlan } from '../src/cluster/bootstrap.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
 import type { BootstrapPayload } from '../src/jobs/bootstrap.js';
 
-const Nodes = z
-  .string()
-  .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean))
-  .pipe(z.array(HostArg).min(2, { error: 'expected HOST,HOST[,HOST...]' }));
+const Nodes = hostList(2, 'HOST,HOST[,HOST...]');
 
 const table = (plan: BootstrapPlan) => planTable(plan.steps.map((s) => ({ ...s, state: stateText(s) })));
 const stepLine = (plan: BootstrapPlan) => (s: BootstrapPlan['steps'][number]) => `step ${plan.steps.indexOf(s) + 1} (${s.title}): ${s.detail}`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { VolumeArg } from '../src/router.js';
+import { VolumeArg } from '../src/arg-schemas.js';
 import { brickRows, collectStorageHealth, why } from '../src/cluster/storage-health.js';
 import { recordStorageVerdict } from '../src/storage-verdicts.js';
 

@@ -1,23 +1,10 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { HostArg, VolumeArg } from '../src/router.js';
-import { BRICK_PATH } from '../src/cluster/gluster-admin.js';
+import { Brick, VolumeArg } from '../src/arg-schemas.js';
 import { checkVolumeCreate, createCommand, type VolumeCreatePayload } from '../src/cluster/volume-create.js';
 import { checksTable, failures } from '../src/cluster/volume-checks.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
-
-/** `host:/path`: the host a node name or fqdn, the path absolute and plain. */
-const Brick = z.string().transform((s, ctx) => {
-  const i = s.indexOf(':');
-  const host = s.slice(0, i);
-  const path = s.slice(i + 1);
-  if (i < 1 || !HostArg.safeParse(host).success || !BRICK_PATH.test(path)) {
-    ctx.addIssue({ code: 'custom', message: `expected a brick HOST:/absolute/path, got ${JSON.stringify(s)}` });
-    return z.NEVER;
-  }
-  return { host, path };
-});
 
 export default defineCommand({
   name: 'gluster volume create',

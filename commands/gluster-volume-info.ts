@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { VolumeArg } from '../src/router.js';
+import { VolumeArg } from '../src/arg-schemas.js';
 import { askComputes } from '../src/cluster/ask-computes.js';
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { VolumeArg } from '../src/router.js';
+import { VolumeArg } from '../src/arg-schemas.js';
 import { NotFoundError } from '../src/errors.js';
 import type { Cluster } from '../src/cluster/cluster.js';
 import { GlusterAdmin, glusterArgv } from '../src/cluster/gluster-admin.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { InstanceRef } from '../src/router.js';
+import { InstanceRef } from '../src/arg-schemas.js';
 import { abortAndFollow, runningMigration } from '../src/jobs/migration-abort.js';
 
 export default defineCommand({

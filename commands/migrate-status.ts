@@ -3,11 +3,7 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
 import { jobLine, readJob } from '../src/jobs/job-list.js';
-
-/** A migration job id as ferry shows it (`migrate-1a2b3c4d`, an evacuation's `evac-…`), or its 8 hex digits. */
-export const MigrationJobId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$/, { error: (i) => `expected a migration job id like migrate-1a2b3c4d, got ${JSON.stringify(i.input)}` });
+import { MigrationJobId } from '../src/arg-schemas.js';
 
 const VERDICT = { OK: 'OK', WARN: 'WARN', FAIL: 'FAIL', unknown: 'WARN', cancelled: 'WARN', waiting: 'INFO', running: 'INFO' } as const;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { HostArg, InstanceRef } from '../src/router.js';
+import { HostArg, InstanceRef } from '../src/arg-schemas.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
 import { AlreadyMigrating, enqueueMigration, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
 import { requireJobs } from '../src/jobs/jobs.js';

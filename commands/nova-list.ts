@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { HostArg } from '../src/router.js';
+import { HostArg } from '../src/arg-schemas.js';
 
 export default defineCommand({
   name: 'nova list',

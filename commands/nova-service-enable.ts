@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { HostArg } from '../src/router.js';
+import { HostArg } from '../src/arg-schemas.js';
 import { findCompute } from '../src/config.js';
 import { hostEvacuation } from '../src/jobs/evacuation.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { InstanceRef } from '../src/router.js';
+import { InstanceRef } from '../src/arg-schemas.js';
 import type { Server } from '../src/cluster/nova-types.js';
 
 /** What on-call looks at first, in this order; the rest of nova's fields follow. */

@@ -12,12 +12,11 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { sshFileProblems } from './config-files.js';
 import { ferryPackage } from './package-root.js';
+import { BRICK_PATH, HOST_NAME, VOLUME_NAME } from './arg-schemas.js';
 
-const hostRe = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-const ipv4Re = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-/** An RFC 1123 host name or an IPv4 address. */
-export const HostName = z.string().refine((s) => hostRe.test(s) || ipv4Re.test(s), {
+/** An RFC 1123 host name or an IPv4 address (arg-schemas.ts's HOST_NAME). */
+export const HostName = z.string().refine((s) => HOST_NAME.test(s), {
   error: (iss) => `expected a host name, got ${JSON.stringify(iss.input)}`,
 });
 
@@ -25,12 +24,11 @@ export const HostName = z.string().refine((s) => hostRe.test(s) || ipv4Re.test(s
  * A node name as ferry and nova know it: nova's service host name, `compute01`, or
  * a fully qualified one (`compute01.example.org`) where nova registers hosts so.
  */
-export const NodeName = z.string().refine((s) => hostRe.test(s), {
+export const NodeName = z.string().refine((s) => HOST_NAME.test(s), {
   error: (iss) => `expected a node name (nova's host name: letters, digits, '-', '.'), got ${JSON.stringify(iss.input)}`,
 });
 
-/** Letters, digits, '-' and '_': what gluster accepts as a volume name, and nothing a shell would read. */
-export const VOLUME_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export { VOLUME_NAME };
 
 const Port = z.number().int().min(1).max(65535);
 
@@ -75,7 +73,7 @@ export const FileSchema = z.strictObject({
     .strictObject({
       volume: z.string().regex(VOLUME_NAME).default('vm-instances'),
       mountPoint: z.string().startsWith('/').default('/var/lib/nova/instances'),
-      brickPath: z.string().startsWith('/').default('/gluster/instances'),
+      brickPath: z.string().regex(BRICK_PATH, { error: (i) => `expected an absolute brick directory (letters, digits, '.', '_', '-' between slashes), got ${JSON.stringify(i.input)}` }).default('/gluster/instances'),
       minVersion: VersionText.default('3.3'),
     })
     .prefault({}),

@@ -5,11 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { parse as shellParse } from 'shell-quote';
-import { z } from 'zod';
 import { flagKey as camel, type CommandDefinition } from './command.js';
 import { UsageError } from './errors.js';
-import { VOLUME_NAME } from './config.js';
-import { instanceRefProblem } from './cluster/instance-ref.js';
 import { closestCommand, helpCommand } from './help.js';
 
 export interface RoutedCommand {
@@ -97,19 +94,3 @@ function parseFor(command: CommandDefinition, words: string[]): unknown {
   }
   return parsed.data;
 }
-
-/** Argument schemas shared by commands: strict, so nothing odd reaches a command line. */
-export const InstanceRef = z.string({ error: 'expected an instance name or id' }).superRefine((ref, ctx) => {
-  const problem = instanceRefProblem(ref);
-  if (problem) ctx.addIssue({ code: 'custom', message: `expected an instance name or UUID, got ${JSON.stringify(ref)}: ${problem}` });
-});
-
-export const HostArg = z
-  .string({ error: 'expected a host name' })
-  .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, {
-    error: (i) => `expected a host name, got ${JSON.stringify(i.input)}`,
-  });
-
-export const VolumeArg = z
-  .string()
-  .regex(VOLUME_NAME, { error: (i) => `expected a volume name (letters, digits, '-', '_'), got ${JSON.stringify(i.input)}` });

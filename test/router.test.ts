@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { route, tokenize, InstanceRef, HostArg } from '../src/router.js';
+import { route, tokenize } from '../src/router.js';
+import { InstanceRef, HostArg } from '../src/arg-schemas.js';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
 import { UsageError } from '../src/errors.js';

@@ -5,7 +5,8 @@
  * finished one has nothing to do. How each step checks and runs is in
  * bootstrap-steps.ts; the durable run is src/jobs/bootstrap.ts.
  */
-import { findCompute, VOLUME_NAME, type Config } from '../config.js';
+import { findCompute, type Config } from '../config.js';
+import { VOLUME_NAME } from '../arg-schemas.js';
 import type { Cluster } from './cluster.js';
 import { UsageError } from '../errors.js';
 import type { Table } from '../report.js';

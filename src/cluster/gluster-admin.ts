@@ -4,15 +4,13 @@
  * answer word for word, so a refusal reaches the user as the CLI said it
  * (shared/fixtures/gluster/setup). Reads stay in GlusterOps (gluster.ts).
  */
-import { HostName } from '../config.js';
+import { BRICK_PATH, HOST_NAME } from '../arg-schemas.js';
 import { ClusterError, NotFoundError, UsageError } from '../errors.js';
 import type { ExecResult, Ssh } from '../ssh/types.js';
 import { assertVolumeName } from './gluster.js';
 import { glusterErrorFromText } from './gluster-errors.js';
 import { parseOpResult } from './gluster-text.js';
 
-/** A brick directory: absolute, plain path segments only (no `..`, nothing a shell or gluster would read twice). */
-export const BRICK_PATH = /^\/(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 
 /** gluster's answer to one mutating command. */
 export interface GlusterAnswer {
@@ -59,7 +57,7 @@ export class GlusterAdmin {
 
   /** `gluster peer probe FQDN` on `node`: adds FQDN's glusterd to `node`'s pool. */
   probe(node: string, fqdn: string): Promise<GlusterAnswer> {
-    if (!HostName.safeParse(fqdn).success) throw new UsageError(`host: ${JSON.stringify(fqdn)} is not a host name`);
+    if (!HOST_NAME.test(fqdn)) throw new UsageError(`host: ${JSON.stringify(fqdn)} is not a host name`);
     return this.run(node, glusterArgv.probe(fqdn));
   }
 
@@ -69,7 +67,7 @@ export class GlusterAdmin {
     if (!Number.isInteger(replica) || replica < 2) throw new UsageError(`replica: expected a whole number >= 2, got ${replica}`);
     for (const b of bricks) {
       assertBrickPath(b.path);
-      if (!HostName.safeParse(b.fqdn).success) throw new UsageError(`brick host: ${JSON.stringify(b.fqdn)} is not a host name`);
+      if (!HOST_NAME.test(b.fqdn)) throw new UsageError(`brick host: ${JSON.stringify(b.fqdn)} is not a host name`);
     }
     return this.run(node, glusterArgv.create(volume, replica, bricks, force));
   }

@@ -14,8 +14,8 @@ import type { GlusterVersion, HealEntry, MountStatus, Peer, VolumeInfo, VolumeSt
 import { parseHealXml, parsePeersXml, parseVolumeInfoXml, parseVolumeListXml, parseVolumeStatusXml } from './gluster-xml.js';
 
 /** gluster's own rule for volume names (and ferry.yml's `gluster.volume`). */
-export { VOLUME_NAME } from '../config.js';
-import { VOLUME_NAME } from '../config.js';
+export { VOLUME_NAME } from '../arg-schemas.js';
+import { VOLUME_NAME } from '../arg-schemas.js';
 
 /** Throws a UsageError naming the argument unless `name` is a valid gluster volume name. */
 export function assertVolumeName(name: string, arg = 'volume'): void {

@@ -4,8 +4,7 @@
  * with `-f json`. Every argument is validated before it becomes an argv element.
  */
 import type { Config, NodeConfig } from '../config.js';
-import { HostName } from '../config.js';
-import { instanceRefProblem } from './instance-ref.js';
+import { HOST_NAME, instanceRefProblem, reasonProblem } from '../arg-schemas.js';
 import { AmbiguousError, ConfigError, NotFoundError, RemoteCommandError, UsageError } from '../errors.js';
 import type { Ssh } from '../ssh/types.js';
 import { recordCallTime } from './slow-calls.js';
@@ -31,14 +30,12 @@ export function assertInstanceRef(ref: string, arg = 'instance'): void {
 
 /** An RFC 1123 host name; UsageError naming `arg` otherwise. */
 export function assertHostName(host: string, arg = 'host'): void {
-  if (!HostName.safeParse(host).success) throw new UsageError(`${arg}: ${JSON.stringify(host)} is not a host name`);
+  if (!HOST_NAME.test(host)) throw new UsageError(`${arg}: ${JSON.stringify(host)} is not a host name`);
 }
 
 function assertReason(reason: string): void {
-  // One argv element, but argparse would take a leading '-' for an option.
-  if (reason.length < 1 || reason.length > 255 || /[\x00-\x1f\x7f]/.test(reason) || reason.startsWith('-')) {
-    throw new UsageError(`reason: ${JSON.stringify(reason)} must be 1-255 printable characters, not starting with '-'`);
-  }
+  const problem = reasonProblem(reason);
+  if (problem) throw new UsageError(`reason: ${JSON.stringify(reason)} must be 1-255 printable characters, not starting with '-': ${problem}`);
 }
 
 /** Typed nova operations, all run on config.nodes.control with config.openstack.openrc sourced. */
