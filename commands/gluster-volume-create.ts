@@ -3,7 +3,7 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { Brick, VolumeArg } from '../src/arg-schemas.js';
 import { checkVolumeCreate, createCommand, type VolumeCreatePayload } from '../src/cluster/volume-create.js';
-import { checksTable, failures } from '../src/cluster/volume-checks.js';
+import { checksTable, failures } from '../src/cluster/checks.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
 
 export default defineCommand({

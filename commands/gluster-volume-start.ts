@@ -6,7 +6,8 @@ import { NotFoundError } from '../src/errors.js';
 import type { Cluster } from '../src/cluster/cluster.js';
 import { GlusterAdmin, glusterArgv } from '../src/cluster/gluster-admin.js';
 import { findCompute } from '../src/config.js';
-import { checksTable, fail, failures, pass, unconnected, volumeOnAnyNode, type VolumeCheck } from '../src/cluster/volume-checks.js';
+import { unconnected, volumeOnAnyNode } from '../src/cluster/volume-checks.js';
+import { checksTable, fail, failures, pass, type Check as VolumeCheck } from '../src/cluster/checks.js';
 import { brickRows, why } from '../src/cluster/storage-health.js';
 
 /** The volume's bricks as `volume status` shows them on `node`, for after the start. */

@@ -3,7 +3,7 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
 import { checkVolumeStop, instancesTable, stopCommand, stopWarning, type VolumeStopPayload } from '../src/cluster/volume-stop.js';
-import { checksTable, failures } from '../src/cluster/volume-checks.js';
+import { checksTable, failures } from '../src/cluster/checks.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
 
 export default defineCommand({

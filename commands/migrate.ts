@@ -3,16 +3,15 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg, InstanceRef } from '../src/arg-schemas.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
+import { checksTable, checksVerdict } from '../src/cluster/checks.js';
 import { AlreadyMigrating, enqueueMigration, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
 import { requireJobs } from '../src/jobs/jobs.js';
 import { user as mentionUser } from '../src/mention.js';
 
 /** The preflight as a table: one row per check. */
-export function preflightTable(pf: MigrationPreflight) {
-  return { title: 'Preflight', columns: ['Check', 'Verdict', 'Seen', 'What to do'], rows: pf.checks.map((c) => [c.check, c.verdict, c.detail, c.hint]) };
-}
+export const preflightTable = (pf: MigrationPreflight) => checksTable(pf.checks, 'Preflight');
 
-const verdictOf = (pf: MigrationPreflight) => (pf.verdict === 'PASS' ? 'OK' : pf.verdict);
+const verdictOf = (pf: MigrationPreflight) => checksVerdict(pf.checks);
 
 export default defineCommand({
   name: 'migrate',

@@ -30,9 +30,9 @@ export interface Audit {
 
 export const AUDIT_STREAM = 'ferry:audit';
 
-/** The audit outcome of a finished report. */
+/** The audit outcome of a finished report (UNKNOWN is never ok: it is recorded as a warning). */
 export function outcomeOf(verdict: Verdict): 'ok' | 'warn' | 'fail' {
-  return verdict === 'FAIL' ? 'fail' : verdict === 'WARN' ? 'warn' : 'ok';
+  return verdict === 'FAIL' ? 'fail' : verdict === 'WARN' || verdict === 'UNKNOWN' ? 'warn' : 'ok';
 }
 
 /**

@@ -4,8 +4,8 @@
  * knows which surface shows it.
  */
 
-/** OK / WARN / FAIL are health verdicts; INFO is a plain answer with no verdict. */
-export type Verdict = 'OK' | 'WARN' | 'FAIL' | 'INFO';
+/** OK / WARN / FAIL / UNKNOWN are health verdicts (UNKNOWN: ferry could not see); INFO is a plain answer with no verdict. */
+export type Verdict = 'OK' | 'WARN' | 'FAIL' | 'UNKNOWN' | 'INFO';
 
 export interface Table {
   /** Shown above the table, e.g. "Bricks". */
@@ -45,11 +45,4 @@ export interface Report {
 /** Builds a report with the defaults filled in. */
 export function report(parts: Partial<Report> & { title: string }): Report {
   return { verdict: 'INFO', reasons: [], tables: [], notes: [], ...parts };
-}
-
-const rank: Record<Verdict, number> = { INFO: 0, OK: 1, WARN: 2, FAIL: 3 };
-
-/** The worst of several verdicts (FAIL > WARN > OK > INFO). */
-export function worst(...verdicts: Verdict[]): Verdict {
-  return verdicts.reduce<Verdict>((a, b) => (rank[b] > rank[a] ? b : a), 'INFO');
 }

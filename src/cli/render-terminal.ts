@@ -22,6 +22,7 @@ const VERDICT_COLOR: Record<Verdict, string | undefined> = {
   OK: '32', // green
   WARN: '33', // yellow
   FAIL: '31', // red
+  UNKNOWN: '35', // magenta: not seen, neither good nor failed
   INFO: undefined,
 };
 

@@ -6,7 +6,8 @@
  */
 import type { Cluster } from './cluster.js';
 import { createCluster } from './cluster.js';
-import { preflightMigration, type Check, type CheckVerdict } from './preflight.js';
+import { preflightMigration } from './preflight.js';
+import { pass, warn, worstState, type Check, type CheckState } from './checks.js';
 import { findCompute } from '../config.js';
 import { readNovaConf } from './nova-conf.js';
 import { freeRoom, hypervisorOf } from './hypervisor-lookup.js';
@@ -44,7 +45,7 @@ export interface PlannedMove {
   vcpus: number | null;
   /** null: no target has room or can take it. */
   target: string | null;
-  verdict: CheckVerdict;
+  verdict: CheckState;
   /** `check: detail` of every check that did not pass. */
   problems: string[];
 }
@@ -211,10 +212,10 @@ function assignTargets(moves: PlannedMove[], targets: TargetRoom[]): Map<string,
 
 function roomCheck(host: string, m: PlannedMove, r: { ram: number | null; vcpus: number | null }): Check {
   const check = `room on ${host}`;
-  if (r.ram === null || r.vcpus === null) return { check, verdict: 'WARN', detail: 'capacity unknown', hint: 'Check free RAM and vCPUs with: openstack resource provider usage show' };
+  if (r.ram === null || r.vcpus === null) return warn(check, 'capacity unknown', 'Check free RAM and vCPUs with: openstack resource provider usage show');
   const detail = `${r.ram} MB and ${r.vcpus} vCPU free after the moves planned before this one`;
-  if (m.vcpus !== null && r.vcpus < m.vcpus) return { check, verdict: 'WARN', detail: `needs ${m.vcpus} vCPU, ${detail}`, hint: 'The scheduler may refuse it unless vCPUs are overcommitted (cpu_allocation_ratio).' };
-  return { check, verdict: 'PASS', detail, hint: '' };
+  if (m.vcpus !== null && r.vcpus < m.vcpus) return warn(check, `needs ${m.vcpus} vCPU, ${detail}`, 'The scheduler may refuse it unless vCPUs are overcommitted (cpu_allocation_ratio).');
+  return pass(check, detail);
 }
 
 /** The pair's preflight, with the room check counting what the plan sends there before it. */
@@ -228,7 +229,7 @@ async function preflightPair(snap: Cluster, m: PlannedMove, targets: TargetRoom[
   const pf = await preflightMigration(snap, m.instanceId, m.target);
   // preflightMigration sees the target as it is now; the plan's own room check counts the earlier moves.
   const checks: Check[] = pf.checks.filter((c) => c.check !== `room on ${m.target}`).concat(room ? [room] : []);
-  m.verdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
+  m.verdict = worstState(checks);
   m.problems = checks.filter((c) => c.verdict !== 'PASS').map((c) => `${c.check}: ${c.detail}`);
 }
 

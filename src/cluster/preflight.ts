@@ -1,6 +1,6 @@
 /**
- * What must hold before a live migration, one row per check: PASS / WARN /
- * FAIL, what was seen, and what to do about it. All questions are asked at
+ * What must hold before a live migration, one row per check (checks.ts): PASS /
+ * WARN / FAIL, what was seen, and what to do about it. All questions are asked at
  * once; a node that does not answer makes its checks FAIL, never hangs them.
  */
 import type { Cluster } from './cluster.js';
@@ -16,19 +16,11 @@ import { notConnectedMount } from './dead-mount.js';
 import { isBusy } from './gluster-errors.js';
 import { freeRoom, hypervisorOf } from './hypervisor-lookup.js';
 import { AmbiguousError, NotFoundError } from '../errors.js';
-
-export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL';
-
-export interface Check {
-  check: string;
-  verdict: CheckVerdict;
-  detail: string;
-  hint: string;
-}
+import { fail, pass, warn, worstState, type Check, type CheckState } from './checks.js';
 
 export interface MigrationPreflight {
   checks: Check[];
-  verdict: CheckVerdict;
+  verdict: CheckState;
   server?: Server;
   source?: NodeConfig;
   target?: NodeConfig;
@@ -38,11 +30,6 @@ export interface MigrationPreflight {
    */
   newestMigrationId?: number;
 }
-
-
-const pass = (check: string, detail: string): Check => ({ check, verdict: 'PASS', detail, hint: '' });
-const warn = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'WARN', detail, hint });
-const fail = (check: string, detail: string, hint: string): Check => ({ check, verdict: 'FAIL', detail, hint });
 
 
 /** What ferry asks one compute node (gluster's view from there), each answer settled. */
@@ -114,7 +101,7 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   for (const [n, a] of views) checks.push(versionCheck(n, a.version, cluster.config.gluster.minVersion));
   if (source && conf) checks.push(cacheCheck(source, conf));
   if (target && server && capacity) checks.push(capacityCheck(target, server, capacity));
-  const verdict: CheckVerdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
+  const verdict = worstState(checks);
   return { checks, verdict, server, source, target, newestMigrationId: server && migrations ? newestMigrationBefore(migrations, server) : undefined };
 }
 

@@ -12,7 +12,8 @@ import { judgeMountSource, poolHostNames } from './mount-source.js';
 import { notConnectedMount } from './dead-mount.js';
 import { isBusy } from './gluster-errors.js';
 import { ClusterError, HostKeyError, SshTimeoutError, UnreachableError } from '../errors.js';
-import { worst, type Verdict } from '../report.js';
+import type { Verdict } from '../report.js';
+import { checksVerdict, fail, warn, type Check, type CheckState } from './checks.js';
 
 
 export interface NodeHealth {
@@ -40,8 +41,10 @@ export interface StorageHealth {
   /** Peers merged over every node's view: a peer is connected if any reachable view says so. */
   pool: { host: string; state: string; connected: boolean | null }[];
   verdict: Verdict;
-  /** FAIL reasons first, then WARN. */
-  reasons: { level: 'FAIL' | 'WARN'; text: string }[];
+  /** Every problem seen (checks.ts rows), FAIL first, then UNKNOWN, then WARN; none when all is well. */
+  checks: Check[];
+  /** The same problems as report lines: the state and the line. */
+  reasons: { level: Exclude<CheckState, 'PASS'>; text: string }[];
 }
 
 /** How many nodes are asked the volume-wide questions (volume status, heal: the first good answer wins) and for their view of the pool. */
@@ -95,9 +98,9 @@ export async function collectStorageHealth(cluster: Cluster, volume = cluster.co
   const { views, info, status, heal } = answers;
   const pool = mergePool(nodes, views);
   const poolHosts = poolHostNames(computes, views.flatMap((v) => (v.pool.ok ? v.pool.value : [])));
-  const reasons = judge({ volume, nodes, views, info, status, heal, pool }, config.gluster.minVersion, poolHosts);
-  const verdict = worst('OK', ...reasons.map((r) => r.level));
-  return { volume, nodes, views, info, status, heal, pool, verdict, reasons };
+  const checks = judge({ volume, nodes, views, info, status, heal, pool }, config.gluster.minVersion, poolHosts);
+  const reasons = checks.map((c) => ({ level: c.verdict as Exclude<CheckState, 'PASS'>, text: c.detail }));
+  return { volume, nodes, views, info, status, heal, pool, verdict: checksVerdict(checks), checks, reasons };
 }
 
 /**
@@ -133,52 +136,56 @@ function mergePool(nodes: NodeHealth[], views: PoolView[]): StorageHealth['pool'
   });
 }
 
-function judge(h: Omit<StorageHealth, 'verdict' | 'reasons'>, minVersion: string, poolHosts: string[]): StorageHealth['reasons'] {
-  const fail: string[] = [];
-  const warn: string[] = [];
+/** Every problem seen, as checks.ts rows: the subject (a node, the pool, the volume, a brick, heal) and the line that says what was seen. */
+function judge(h: Omit<StorageHealth, 'verdict' | 'reasons' | 'checks'>, minVersion: string, poolHosts: string[]): Check[] {
+  const checks: Check[] = [];
+  const busyOr = (subject: string, err: Error, line: string) => checks.push(isBusy(err) ? warn(subject, line) : fail(subject, line));
   for (const n of h.nodes) {
     const transport = [n.version, n.mount].find((a): a is { ok: false; error: Error } => !a.ok && isTransportError(a.error));
     if (transport) {
-      fail.push(`${n.node} ${why(transport.error)}`);
+      checks.push(fail(n.node, `${n.node} ${why(transport.error)}`));
       continue;
     }
-    if (!n.version.ok) warn.push(`${n.node}: gluster version unknown (${why(n.version.error)})`);
+    if (!n.version.ok) checks.push(warn(n.node, `${n.node}: gluster version unknown (${why(n.version.error)})`));
     else if (compareVersions(n.version.value, minVersion) < 0) {
-      fail.push(`${n.node} runs gluster ${n.version.value.text}, older than ${minVersion}: it read-locks files while healing them, which freezes instances`);
+      checks.push(fail(n.node, `${n.node} runs gluster ${n.version.value.text}, older than ${minVersion}: it read-locks files while healing them, which freezes instances`));
     }
-    if (!n.mount.ok) warn.push(`${n.node}: cannot read the instances mount (${why(n.mount.error)})`);
-    else if (!n.mount.value.mounted) fail.push(`${n.node}: ${n.mount.value.target} is not mounted`);
-    else if (n.mount.value.notConnected) {
-      const dead = notConnectedMount(n.node, n.mount.value, h.volume, h.status);
-      fail.push(`${n.node}: ${n.mount.value.target}: ${dead.detail}. ${dead.hint}`);
-    } else if (n.mount.value.fstype !== 'fuse.glusterfs') fail.push(`${n.node}: ${n.mount.value.target} is ${n.mount.value.fstype}, not fuse.glusterfs`);
+    const m = n.mount;
+    if (!m.ok) checks.push(warn(n.node, `${n.node}: cannot read the instances mount (${why(m.error)})`));
+    else if (!m.value.mounted) checks.push(fail(n.node, `${n.node}: ${m.value.target} is not mounted`));
+    else if (m.value.notConnected) {
+      const dead = notConnectedMount(n.node, m.value, h.volume, h.status);
+      checks.push(fail(n.node, `${n.node}: ${m.value.target}: ${dead.detail}. ${dead.hint}`));
+    } else if (m.value.fstype !== 'fuse.glusterfs') checks.push(fail(n.node, `${n.node}: ${m.value.target} is ${m.value.fstype}, not fuse.glusterfs`));
     else {
-      const source = judgeMountSource(n.mount.value.source, { volume: h.volume, poolHosts });
-      if (!source.ok) (source.level === 'FAIL' ? fail : warn).push(`${n.node}: ${n.mount.value.target} is ${source.reason}`);
+      const source = judgeMountSource(m.value.source, { volume: h.volume, poolHosts });
+      if (!source.ok) checks.push((source.level === 'FAIL' ? fail : warn)(n.node, `${n.node}: ${m.value.target} is ${source.reason}`));
     }
-    if (n.mount.ok && n.mount.value.exists && !n.mount.value.notConnected && (n.mount.value.owner !== 'nova' || n.mount.value.group !== 'nova')) {
-      warn.push(`${n.node}: ${n.mount.value.target} is owned ${n.mount.value.owner}:${n.mount.value.group}, not nova:nova`);
+    if (m.ok && m.value.exists && !m.value.notConnected && (m.value.owner !== 'nova' || m.value.group !== 'nova')) {
+      checks.push(warn(n.node, `${n.node}: ${m.value.target} is owned ${m.value.owner}:${m.value.group}, not nova:nova`));
     }
   }
-  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) (isBusy(v.pool.error) ? warn : fail).push(`${v.node}: ${why(v.pool.error)}`);
-  for (const p of h.pool) if (p.connected === false) fail.push(`${p.host} disconnected (${p.state})`);
-  if (!h.status.ok) (isBusy(h.status.error) ? warn : fail).push(`volume ${h.volume}: ${why(h.status.error)}`);
-  else for (const b of h.status.value.bricks) if (!b.online) fail.push(`brick ${b.name} offline`);
+  for (const v of h.views) if (!v.pool.ok && !isTransportError(v.pool.error)) busyOr('pool', v.pool.error, `${v.node}: ${why(v.pool.error)}`);
+  for (const p of h.pool) if (p.connected === false) checks.push(fail('pool', `${p.host} disconnected (${p.state})`));
+  if (!h.status.ok) busyOr(`volume ${h.volume}`, h.status.error, `volume ${h.volume}: ${why(h.status.error)}`);
+  else for (const b of h.status.value.bricks) if (!b.online) checks.push(fail(`brick ${b.name}`, `brick ${b.name} offline`));
   if (h.info.ok && h.status.ok) {
     const listed = new Set(h.status.value.bricks.map((b) => b.name));
     // A brick whose node's glusterd is down is missing from `volume status` altogether.
-    for (const b of h.info.value.bricks) if (!listed.has(b.name)) fail.push(`brick ${b.name} missing from volume status`);
+    for (const b of h.info.value.bricks) if (!listed.has(b.name)) checks.push(fail(`brick ${b.name}`, `brick ${b.name} missing from volume status`));
   }
   if (h.heal.ok) {
     for (const e of h.heal.value) {
-      if (e.splitBrain) fail.push(`${e.splitBrain} entries in split-brain on ${e.host}`);
-      if (e.pending) warn.push(`${e.pending} entries pending heal on ${e.host}`);
+      if (e.splitBrain) checks.push(fail('heal', `${e.splitBrain} entries in split-brain on ${e.host}`));
+      if (e.pending) checks.push(warn('heal', `${e.pending} entries pending heal on ${e.host}`));
     }
-  } else if (h.status.ok) warn.push(`heal state unknown: ${why(h.heal.error)}`);
-  return [...dedupe(fail).map((text) => ({ level: 'FAIL' as const, text })), ...dedupe(warn).map((text) => ({ level: 'WARN' as const, text }))];
+  } else if (h.status.ok) checks.push(warn('heal', `heal state unknown: ${why(h.heal.error)}`));
+  // The same line seen from several nodes is one problem; the worst first.
+  const unique = checks.filter((c, i) => checks.findIndex((d) => d.verdict === c.verdict && d.detail === c.detail) === i);
+  return STATE_ORDER.flatMap((state) => unique.filter((c) => c.verdict === state));
 }
 
-const dedupe = (xs: string[]) => [...new Set(xs)];
+const STATE_ORDER = ['FAIL', 'UNKNOWN', 'WARN'] as const;
 
 /** Brick rows for a table, with the node name ferry knows. */
 export function brickRows(bricks: Brick[], nodeOf: (host: string) => string): string[][] {

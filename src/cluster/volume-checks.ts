@@ -1,30 +1,12 @@
 /**
- * What the volume commands check before they ask for anything, one row per
- * check (like the migration preflight), and the small questions they share:
- * is a host a connected peer, does a brick directory exist, which node answers.
+ * The small questions the volume commands share before they ask for anything
+ * (their checks are checks.ts rows, like the migration preflight's): is a host
+ * a connected peer, does a brick directory exist, which node answers.
  */
 import type { Cluster } from './cluster.js';
 import type { Peer, VolumeInfo } from './gluster-types.js';
-import type { Table } from '../report.js';
 import { NotFoundError } from '../errors.js';
 import { why } from './storage-health.js';
-
-export interface VolumeCheck {
-  check: string;
-  verdict: 'PASS' | 'WARN' | 'FAIL';
-  detail: string;
-}
-
-export const pass = (check: string, detail: string): VolumeCheck => ({ check, verdict: 'PASS', detail });
-export const fail = (check: string, detail: string): VolumeCheck => ({ check, verdict: 'FAIL', detail });
-
-/** The checks as a table. */
-export function checksTable(checks: VolumeCheck[]): Table {
-  return { title: 'Checks', columns: ['Check', 'Verdict', 'Seen'], rows: checks.map((c) => [c.check, c.verdict, c.detail]) };
-}
-
-/** The FAIL rows as one line each. */
-export const failures = (checks: VolumeCheck[]) => checks.filter((c) => c.verdict === 'FAIL').map((c) => `${c.check}: ${c.detail}`);
 
 /** The peer of `pool` known as `fqdn` or `name`, if any (the node itself excluded). */
 export function findPeer(pool: Peer[], fqdn: string, name: string): Peer | undefined {

@@ -11,7 +11,8 @@ import { report, type Report } from '../report.js';
 import { brickName, GlusterAdmin, glusterArgv, type BrickSpec } from './gluster-admin.js';
 import { choosePoolNode } from './gluster-pool.js';
 import { why } from './storage-health.js';
-import { dirExists, fail, pass, unconnected, type VolumeCheck } from './volume-checks.js';
+import { dirExists, unconnected } from './volume-checks.js';
+import { fail, pass, type Check } from './checks.js';
 
 /** An approved create: exactly what the approver saw. */
 export interface VolumeCreatePayload {
@@ -24,7 +25,7 @@ export interface VolumeCreatePayload {
 }
 
 export interface VolumeCreateCheck {
-  checks: VolumeCheck[];
+  checks: Check[];
   /** null when a check failed. */
   payload: VolumeCreatePayload | null;
 }
@@ -32,7 +33,7 @@ export interface VolumeCreateCheck {
 /** Checks a create of `volume` with `bricks` (`host:/path`, host a node name or fqdn). Read-only. */
 export async function checkVolumeCreate(cluster: Cluster, req: { volume: string; replica: number; bricks: { host: string; path: string }[]; force: boolean }): Promise<VolumeCreateCheck> {
   const { config } = cluster;
-  const checks: VolumeCheck[] = [];
+  const checks: Check[] = [];
   const unknown = req.bricks.filter((b) => !findCompute(config, b.host)).map((b) => b.host);
   if (unknown.length) {
     checks.push(fail('brick hosts in ferry.yml', `${[...new Set(unknown)].join(', ')} not among the compute nodes (${config.nodes.computes.map((n) => n.name).join(', ')})`));
@@ -67,7 +68,7 @@ export async function checkVolumeCreate(cluster: Cluster, req: { volume: string;
   return { checks, payload: ok ? { volume: req.volume, replica: req.replica, bricks, node: chosen.node, force: req.force } : null };
 }
 
-async function nameFree(cluster: Cluster, node: string, volume: string): Promise<VolumeCheck> {
+async function nameFree(cluster: Cluster, node: string, volume: string): Promise<Check> {
   try {
     const info = await cluster.gluster.volumeInfo(node, volume);
     return fail('name free', `volume ${volume} already exists (${info.type}, ${info.status}, bricks ${info.bricks.map((b) => b.name).join(' ')})`);

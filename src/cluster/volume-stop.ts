@@ -8,7 +8,8 @@ import { NotFoundError } from '../errors.js';
 import { report, type Report, type Table } from '../report.js';
 import { GlusterAdmin, glusterArgv } from './gluster-admin.js';
 import { why } from './storage-health.js';
-import { fail, pass, volumeOnAnyNode, type VolumeCheck } from './volume-checks.js';
+import { volumeOnAnyNode } from './volume-checks.js';
+import { fail, pass, type Check } from './checks.js';
 
 /** An instance whose disk would go away. */
 export interface AffectedInstance {
@@ -26,7 +27,7 @@ export interface VolumeStopPayload {
 }
 
 export interface VolumeStopCheck {
-  checks: VolumeCheck[];
+  checks: Check[];
   /** Running instances on computes that mount the volume (or might: see `unknown`). */
   instances: AffectedInstance[];
   /** Hosts that could not be asked, and why. */

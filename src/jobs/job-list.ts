@@ -71,7 +71,7 @@ export async function readJob(jobs: Jobs, queue: QueueName, id: string): Promise
 }
 
 function verdictState(r: Report | undefined): JobState {
-  return r && r.verdict !== 'INFO' ? r.verdict : 'unknown';
+  return r && r.verdict !== 'INFO' && r.verdict !== 'UNKNOWN' ? r.verdict : 'unknown';
 }
 
 function describe(queue: QueueName, job: Job): Pick<JobEntry, 'what' | 'requestedBy' | 'approvedBy'> {

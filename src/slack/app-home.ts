@@ -44,7 +44,7 @@ export async function loadHome(jobs: Jobs, now = Date.now()): Promise<HomeData> 
   return { storage, live: live.entries.filter((e) => isLive(e) && !endedIds.has(e.id)), liveTotal: live.total, ended: ended.entries, pending, now };
 }
 
-const EMOJI: Record<Verdict, string> = { OK: ':white_check_mark:', WARN: ':warning:', FAIL: ':x:', INFO: ':information_source:' };
+const EMOJI: Record<Verdict, string> = { OK: ':white_check_mark:', WARN: ':warning:', FAIL: ':x:', UNKNOWN: ':grey_question:', INFO: ':information_source:' };
 
 /** The Home view of `d`. */
 export function homeView(d: HomeData): HomeView {

@@ -30,6 +30,7 @@ const VERDICT_EMOJI: Record<Verdict, string> = {
   OK: ':white_check_mark:',
   WARN: ':warning:',
   FAIL: ':x:',
+  UNKNOWN: ':grey_question:',
   INFO: ':information_source:',
 };
 
