@@ -9,6 +9,7 @@
 #   bed.sh cleanup   the same as down: everything is found by name (frg-*, /var/tmp/ferry-real-gluster)
 #   bed.sh exec NODE CMD...   run CMD inside NODE's namespaces (as its sshd sessions run)
 #   bed.sh leftovers          list what of the bed still exists (nothing: exit 0)
+#   bed.sh processes          PID and host name of every process still running in a bed node
 #
 # Network: a bridge frg-br0 with 10.66.77.1/24 in the root namespace, one veth per node
 # (10.66.77.11..13). No default route in any node, no NAT; forwarding is not touched. ferry
@@ -183,8 +184,21 @@ stop_node_processes() {
   waitfor 20 "the processes of $n to exit" sh -c "[ -z \"\$(ip netns pids frg-$n 2>/dev/null)\" ]" || true
 }
 
+# PID and host name of every process in a bed node's UTS namespace (found even once its network
+# namespace is gone): processes outside this machine's UTS namespace whose host name is a node's.
+bed_processes() {
+  local root pid host candidates
+  root=$(readlink /proc/self/ns/uts)
+  # find fails on processes that exit while it reads /proc.
+  candidates=$(find /proc/[0-9]*/ns/uts -maxdepth 0 -printf '%l %p\n' 2>/dev/null | awk -v r="$root" '$1 != r {split($2, a, "/"); print a[3]}') || true
+  for pid in $candidates; do
+    host=$(nsenter -t "$pid" -u hostname 2>/dev/null) || continue
+    case $host in compute0[1-3].stack) echo "$pid $host" ;; esac
+  done
+}
+
 down() {
-  local n loop
+  local n loop pids
   for n in "${NODES[@]}"; do
     stop_node_processes "$n"
     if [ -e "$BED/ns/$n.mnt" ] && [ -e "/run/netns/frg-$n" ]; then
@@ -197,6 +211,12 @@ down() {
     ip link del "frg-$n" 2>/dev/null || true
     for loop in $(losetup -j "$BED/$n/gluster.xfs" -O NAME -n 2>/dev/null); do losetup -d "$loop" 2>/dev/null || true; done
   done
+  # Whatever escaped its network namespace (an earlier down interrupted after `ip netns del`).
+  pids=$(bed_processes | cut -d' ' -f1)
+  if [ -n "$pids" ]; then
+    kill -KILL $pids 2>/dev/null || true
+    waitfor 20 "the bed's last processes to exit" sh -c "[ -z \"\$($SELF processes)\" ]" || true
+  fi
   ip link del frg-br0 2>/dev/null || true
   umount "$BED/ns" 2>/dev/null || true
   if [ -e "$BED/made-gluster-dir" ]; then rmdir /gluster 2>/dev/null || true; fi
@@ -212,6 +232,7 @@ leftovers() {
   for x in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^frg' || true); do report "link $x"; done
   for x in $(losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk '$2 ~ /ferry-real-gluster/ {print $1}'); do report "loop device $x"; done
   for x in $(awk '$2 ~ /ferry-real-gluster|^\/gluster/ || $1 ~ /^frg-/ {print $2}' /proc/self/mounts); do report "mount $x"; done
+  bed_processes | while read -r pid host; do echo "leftover: process $pid on $host: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"; done | grep . && found=1
   [ -e "$BED" ] && report "directory $BED"
   return $found
 }
@@ -220,6 +241,7 @@ case "${1:-}" in
   up) up ;;
   down | cleanup) down ;;
   leftovers) leftovers ;;
+  processes) bed_processes ;;
   node-init) node_init "$2" ;;
   exec) shift; nsrun "$@" ;;
   *) echo "usage: $0 up|down|cleanup|leftovers|exec NODE CMD..." >&2; exit 2 ;;
