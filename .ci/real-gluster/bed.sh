@@ -50,8 +50,9 @@ node_init() {
   mount "$(cat "$d/loop")" /gluster
   mkdir -p /gluster/instances /run/sshd /var/lib/nova/instances /etc/nova /root/.ssh
   cp "$BED/hosts" /etc/hosts
-  groupadd -g $NOVA_UID nova
-  useradd -u $NOVA_UID -g nova -M -d /var/lib/nova -s /usr/sbin/nologin nova
+  # Debian's nova packages (the real Nova bed) make the user on this machine already, the same on every node.
+  getent group nova >/dev/null || groupadd -g $NOVA_UID nova
+  getent passwd nova >/dev/null || useradd -u $NOVA_UID -g nova -M -d /var/lib/nova -s /usr/sbin/nologin nova
   # The seed runbook's nova.conf (what ferry reads: instances_path, live migration flags, cache modes).
   cat >/etc/nova/nova.conf <<EOF
 [DEFAULT]
@@ -162,7 +163,7 @@ ferry_yml() {
     echo "  computes:"
     for n in "${NODES[@]}"; do echo "    - { name: $n, host: $(addr "$n"), port: 22, user: root, fqdn: $n.stack }"; done
     # Generous timeouts: the CI machine is small and shared; a slow answer here is load, not a fault.
-    echo "ssh: { key: ./client_key, knownHosts: ./known_hosts, connectTimeoutMs: 10000, commandTimeoutMs: 30000 }"
+    echo "ssh: { key: ./client_key, knownHosts: ./known_hosts, connectTimeoutMs: 30000, commandTimeoutMs: 30000 }"
     echo "gluster: { volume: $VOLUME, mountPoint: /var/lib/nova/instances, brickPath: /gluster/instances }"
     echo "roles: { viewer: { users: [U_VIEWER] }, operator: { users: [U_OPS] }, admin: { users: [U_ADMIN] } }"
   } >"$BED/ferry.yml"

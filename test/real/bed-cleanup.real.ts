@@ -16,7 +16,10 @@ test('bed.sh cleanup removes what a bring-up killed half-way left behind, and st
   const up = spawn('bash', [BED_SH, 'up'], { detached: true, stdio: 'ignore' });
   const exited = new Promise((resolve) => up.once('exit', resolve));
   // Killed once compute01 has its FUSE mount: namespaces, loop devices, glusterd, bricks and mounts all exist.
-  await waitUntil('compute01 to mount the volume', async () => (await nodeProcesses('compute01').catch(() => [])).some((p) => PROC.fuse.test(p.args)), 240_000);
+  await Promise.race([
+    waitUntil('compute01 to mount the volume', async () => (await nodeProcesses('compute01').catch(() => [])).some((p) => PROC.fuse.test(p.args)), 240_000),
+    exited.then((code) => Promise.reject(new Error(`bed.sh up exited (${String(code)}) before compute01 mounted the volume`))),
+  ]);
   process.kill(-up.pid!, 'SIGKILL');
   await exited;
   const pids = (await Promise.all(NODES.map((n) => nodeProcesses(n).catch(() => [])))).flat().map((p) => p.pid);
