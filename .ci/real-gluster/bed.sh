@@ -42,6 +42,8 @@ waitfor() { # waitfor SECONDS WHAT CMD...: retry CMD until it succeeds
 node_init() {
   local n=$1 d="$BED/$1"
   hostname "$n.stack"
+  # The UTS namespace's NIS domain names the bed: how bed_processes tells this bed's processes from another bed's.
+  echo "$BED" >/proc/sys/kernel/domainname
   mount -t tmpfs -o mode=755,size=64m "frg-$n-run" /run
   mount -t overlay "frg-$n-etc" -o "lowerdir=/etc,upperdir=$d/etc-up,workdir=$d/etc-work" /etc
   mount -t overlay "frg-$n-varlib" -o "lowerdir=/var/lib,upperdir=$d/varlib-up,workdir=$d/varlib-work" /var/lib
@@ -185,17 +187,18 @@ stop_node_processes() {
   waitfor 20 "the processes of $n to exit" sh -c "[ -z \"\$(ip netns pids frg-$n 2>/dev/null)\" ]" || true
 }
 
-# PID and host name of every process in a bed node's UTS namespace (found even once its network
-# namespace is gone): processes outside this machine's UTS namespace whose host name is a node's.
+# PID and host name of every process of this bed's nodes, found even once its network namespace
+# is gone: the processes outside this machine's UTS namespace whose NIS domain name is $BED.
 bed_processes() {
-  local root pid host candidates
+  local root pid names candidates
   root=$(readlink /proc/self/ns/uts)
   # find fails on processes that exit while it reads /proc.
   candidates=$(find /proc/[0-9]*/ns/uts -maxdepth 0 -printf '%l %p\n' 2>/dev/null | awk -v r="$root" '$1 != r {split($2, a, "/"); print a[3]}') || true
   for pid in $candidates; do
-    host=$(nsenter -t "$pid" -u hostname 2>/dev/null) || continue
-    case $host in compute0[1-3].stack) echo "$pid $host" ;; esac
+    names=$(nsenter -t "$pid" -u cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname 2>/dev/null) || continue
+    [ "$(sed -n 2p <<<"$names")" = "$BED" ] && echo "$pid $(sed -n 1p <<<"$names")"
   done
+  return 0
 }
 
 down() {
