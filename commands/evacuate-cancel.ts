@@ -3,42 +3,54 @@ import type { Job } from 'bullmq';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
-import { decideApproval, getApproval } from '../src/jobs/approvals.js';
+import { getApproval } from '../src/jobs/approvals.js';
+import { refuseRequest } from '../src/jobs/approval-actions.js';
+import { createNotifier } from '../src/jobs/notifier.js';
 import { counts } from '../src/jobs/evacuation-report.js';
-import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
+import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData, type MoveStatus } from '../src/jobs/evacuation.js';
 import { EvacuationId } from './evacuate-status.js';
 
 export default defineCommand({
   name: 'evacuate cancel',
   usage: '/evacuate cancel <id>',
-  summary: 'Stop an evacuation: pending migrations are dropped, running ones finish and are reported',
+  summary: 'Stop an evacuation: pending migrations are dropped; the answer offers /migrate abort for the running ones',
   examples: ['/evacuate cancel 3fa2b1c9'],
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'operator',
-  run: async ({ args, jobs: ctxJobs, user }): Promise<Report> => {
+  run: async ({ args, jobs: ctxJobs, user, config, log }): Promise<Report> => {
     const jobs = requireJobs(ctxJobs, '/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;
     if (!job) {
       // Not started yet: cancelling the request is rejecting it (the requester or an approver may).
       const found = await getApproval(jobs.redis, args.id);
       if (found && found.request.kind !== 'evacuate') return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [`${args.id} is a /${found.request.kind} request, not an evacuation`] });
-      const r = await decideApproval(jobs.redis, args.id, user.id, user.role, 'reject');
+      // The request's message loses its buttons and says who cancelled it.
+      const r = await refuseRequest(jobs.redis, createNotifier(config, log), args.id, user.id, user.role, 'cancelled');
       if (!r.ok) return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [r.reason] });
       return report({ title: `Cancelled request ${args.id}`, verdict: 'OK', reasons: [`the evacuation of ${(r.request.payload as EvacuationJobData['plan']).host} was not started and will not be`] });
     }
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') return report({ title: `Evacuation ${args.id} has already ended`, verdict: 'FAIL', reasons: [`nothing to cancel (${state}); see /evacuate status ${args.id}`] });
     const first = await requestCancel(jobs, args.id, user.id);
-    const c = counts(await readEvacuation(jobs, args.id, job.data.plan));
+    const evacuation = await readEvacuation(jobs, args.id, job.data.plan);
+    const c = counts(evacuation);
+    const lines = abortLines(evacuation.moves);
     return report({
       title: `Cancelling the evacuation of ${job.data.plan.host}`,
       verdict: first ? 'OK' : 'INFO',
       reasons: [
-        first ? `${c.cancelled} pending migrations dropped; ${c.running} running will finish and be reported` : 'cancel was already asked; running migrations are finishing',
+        first ? `${c.cancelled} pending migrations dropped; ${c.running} running go on and will be reported unless aborted` : 'cancel was already asked; running migrations go on unless aborted',
         `nova-compute on ${job.data.plan.host} stays disabled`,
       ],
-      notes: [`/evacuate status ${args.id}`],
+      notes: [...(lines.length ? [`To stop the running ones too (each stays on ${job.data.plan.host}):`, ...lines] : []), `/evacuate status ${args.id}`],
+      ...(lines.length ? { actions: lines.map((line) => ({ label: `Abort ${line.split(' ').at(-1)}`, line })) } : {}),
     });
   },
 });
+
+/** The exact `/migrate abort` line of each running move: by name, or by id where the plan has the name twice. */
+function abortLines(moves: MoveStatus[]): string[] {
+  const named = (name: string) => moves.filter((m) => m.move.instanceName === name).length === 1;
+  return moves.filter((m) => m.state === 'running').map((m) => `/migrate abort ${named(m.move.instanceName) ? m.move.instanceName : m.move.instanceId}`);
+}

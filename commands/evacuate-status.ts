@@ -8,6 +8,7 @@ import { getApproval } from '../src/jobs/approvals.js';
 import { evacuationJobId, readEvacuation, type EvacuationJobData, type EvacuationResult } from '../src/jobs/evacuation.js';
 import { supersededKey } from '../src/jobs/evacuation-executor.js';
 import { planReport, progressReport } from '../src/jobs/evacuation-report.js';
+import { user } from '../src/mention.js';
 
 /** An evacuation id as ferry shows it (the approval request's id), with or without `evac-`. */
 export const EvacuationId = z
@@ -23,6 +24,7 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'viewer',
+  readsOnly: true,
   run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
     const jobs = requireJobs(ctxJobs, '/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const queue = jobs.queue(QUEUE.evacuate);
@@ -42,9 +44,9 @@ export default defineCommand({
     const [label, detail] = again
       ? ['not started', `the instances on ${plan.host} changed; asked again as request ${again}`]
       : decision?.decision === 'reject'
-        ? ['rejected', `rejected by <@${decision.by}> at ${decision.at}`]
+        ? ['rejected', `rejected by ${user(decision.by)} at ${decision.at}`]
         : decision
-          ? ['not started', `approved by <@${decision.by}> at ${decision.at}, but not started (see the answer to the approval)`]
+          ? ['not started', `approved by ${user(decision.by)} at ${decision.at}, but not started (see the answer to the approval)`]
           : Date.now() > Date.parse(request.expiresAt)
             ? ['expired', `expired at ${request.expiresAt} without a decision`]
             : ['waiting for approval', `waiting for an approver until ${request.expiresAt}`];

@@ -7,7 +7,7 @@ import { planEvacuation } from '../src/cluster/evacuation-plan.js';
 import { planReport } from '../src/jobs/evacuation-report.js';
 import { hostEvacuation } from '../src/jobs/evacuation.js';
 import { requireJobs } from '../src/jobs/jobs.js';
-import { createApproval, setApprovalMessage } from '../src/jobs/approvals.js';
+import { askApproval } from '../src/jobs/ask-approval.js';
 
 const Targets = z
   .string()
@@ -33,7 +33,8 @@ export default defineCommand({
   }),
   role: 'operator',
   approval: true,
-  run: async ({ args, cluster, jobs: ctxJobs, user, progress, config }): Promise<Report> => {
+  run: async (ctx): Promise<Report> => {
+    const { args, cluster, jobs: ctxJobs, user, config } = ctx;
     const computes = config.nodes.computes.map((n) => n.name).join(', ');
     const source = findCompute(cluster.config, args.host);
     const wrong = [
@@ -53,16 +54,9 @@ export default defineCommand({
     if (plan.moves.length > 0 && plan.moves.every((m) => m.verdict === 'FAIL')) {
       return { ...planReport(plan), title: `Not evacuating ${host}: no instance can move`, notes: ['Nothing was started and nothing was disabled. Fix what the preflight says, then ask again.'] };
     }
-    const jobs = requireJobs(ctxJobs, '/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    requireJobs(ctxJobs, '/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const line = ['/evacuate', host, ...(to ? ['--to', to.join(',')] : []), ...(args.concurrency ? ['--concurrency', String(args.concurrency)] : []), ...(args.reason ? ['--reason', JSON.stringify(args.reason)] : [])].join(' ');
-    const request = await createApproval(jobs.redis, { kind: 'evacuate', line, requestedBy: user.id, channel: user.channel, payload: plan }, config.policy.approvalTtlSeconds);
-    const asked: Report = {
-      ...planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }),
-      approval: { id: request.id, expiresAt: request.expiresAt },
-    };
     // The request's message shows the buttons now and the evacuation's progress once approved.
-    const message = await progress(asked);
-    if (message) await setApprovalMessage(jobs.redis, request.id, message);
-    return asked;
+    return askApproval(ctx, 'evacuate', line, (request) => planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }), plan);
   },
 });

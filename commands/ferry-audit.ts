@@ -19,6 +19,7 @@ export default defineCommand({
   positionals: ['count'],
   args: z.object({ count: Count.optional() }),
   role: 'admin',
+  readsOnly: true,
   run: async ({ args, audit }) => {
     if (!audit) throw new Error('this ferry process keeps no audit trail (it needs Redis: set REDIS_URL or redis.url in ferry.yml)');
     const n = args.count ?? AUDIT_DEFAULT;

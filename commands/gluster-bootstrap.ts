@@ -3,7 +3,7 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg, VolumeArg } from '../src/router.js';
 import { choosePoolNode } from '../src/cluster/gluster-pool.js';
-import { blockers, bootstrapNodes, bootstrapSteps, pending, planTable, stateText, surveyBootstrap, type BootstrapPlan } from '../src/cluster/bootstrap.js';
+import { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap, type BootstrapPlan } from '../src/cluster/bootstrap.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
 import type { BootstrapPayload } from '../src/jobs/bootstrap.js';
 
@@ -44,6 +44,6 @@ export default defineCommand({
     if (args.dryRun) return report({ title: `Bootstrap plan (dry run): ${where}`, verdict: 'INFO', reasons: [...summary, 'nothing was run'], tables: [table(plan)] });
     const line = `/gluster bootstrap ${volume} --nodes ${nodes.map((n) => n.name).join(',')}`;
     const shown = report({ title: `Bootstrap ${where}?`, verdict: 'INFO', reasons: summary, tables: [table(plan)], notes: ['Every step is checked again right before it runs; a step that fails stops the run.'] });
-    return askApproval<BootstrapPayload>(ctx, 'gluster bootstrap', line, shown, { spec, steps: bootstrapSteps(spec) });
+    return askApproval<BootstrapPayload>(ctx, 'gluster bootstrap', line, shown, { spec });
   },
 });

@@ -3,6 +3,7 @@ import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
 import { VolumeArg } from '../src/router.js';
 import { brickRows, collectStorageHealth, why } from '../src/cluster/storage-health.js';
+import { recordStorageVerdict } from '../src/storage-verdicts.js';
 
 export default defineCommand({
   name: 'gluster status',
@@ -12,11 +13,11 @@ export default defineCommand({
   positionals: ['volume'],
   args: z.object({ volume: VolumeArg.optional() }),
   role: 'viewer',
-  run: async ({ args, cluster }) => {
+  run: async ({ args, cluster, jobs, user, log }) => {
     const h = await collectStorageHealth(cluster, args.volume);
     const nodeOf = (host: string) => cluster.config.nodes.computes.find((n) => n.fqdn === host || n.name === host)?.name ?? host;
     const text = <T>(a: { ok: true; value: T } | { ok: false; error: Error }, f: (v: T) => string) => (a.ok ? f(a.value) : `? (${why(a.error)})`);
-    return report({
+    const r = report({
       title: `Storage: volume ${h.volume}`,
       verdict: h.verdict,
       reasons: h.reasons.length ? h.reasons.map((r) => `${r.level}: ${r.text}`) : [`${h.nodes.length} nodes, every brick online, nothing pending heal`],
@@ -57,5 +58,9 @@ export default defineCommand({
         },
       ],
     });
+    // For the App Home: the last verdict per volume, who asked and when.
+    const seen = { volume: h.volume, verdict: r.verdict, reason: r.reasons[0] ?? '', at: new Date().toISOString(), by: user.id };
+    await recordStorageVerdict(jobs?.redis, seen).catch((err: Error) => log.warn({ err }, 'storage verdict not remembered'));
+    return r;
   },
 });

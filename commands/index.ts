@@ -13,11 +13,14 @@ import novaList from './nova-list.js';
 import novaServices from './nova-services.js';
 import novaHypervisors from './nova-hypervisors.js';
 import migrate from './migrate.js';
+import migrateAbort from './migrate-abort.js';
 import evacuate from './evacuate.js';
 import evacuateStatus from './evacuate-status.js';
 import evacuateCancel from './evacuate-cancel.js';
 import novaServiceEnable from './nova-service-enable.js';
 import ferryAudit from './ferry-audit.js';
 import ferryHelp from './ferry-help.js';
+import ferryJobs from './ferry-jobs.js';
+import migrateStatus from './migrate-status.js';
 
-export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaHypervisors, novaServiceEnable, migrate, evacuate, evacuateStatus, evacuateCancel, ferryAudit, ferryHelp];
+export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaHypervisors, novaServiceEnable, migrate, migrateStatus, migrateAbort, evacuate, evacuateStatus, evacuateCancel, ferryJobs, ferryAudit, ferryHelp];

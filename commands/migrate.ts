@@ -3,8 +3,9 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg, InstanceRef } from '../src/router.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
-import { AlreadyMigrating, enqueueMigration, pendingHeal } from '../src/jobs/migration.js';
+import { AlreadyMigrating, enqueueMigration, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
 import { requireJobs } from '../src/jobs/jobs.js';
+import { user as mentionUser } from '../src/mention.js';
 
 /** The preflight as a table: one row per check. */
 export function preflightTable(pf: MigrationPreflight) {
@@ -19,11 +20,11 @@ export default defineCommand({
   summary: 'Live-migrate one instance after preflight checks',
   examples: ['/migrate cirros1 compute02', '/migrate cirros1 compute02 --dry-run', '/migrate 2991ad7d-b33e-4d3c-828b-da07338119f1 compute03 --force'],
   positionals: ['instance', 'target'],
-  flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+  flags: { 'dry-run': { type: 'boolean' }, force: { type: 'boolean', role: 'admin' } },
   args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
   role: 'operator',
   run: async ({ args, cluster, jobs: ctxJobs, user, progress, requestId, config }): Promise<Report> => {
-    const pf = await preflightMigration(cluster, args.instance, args.target);
+    const pf = await preflightMigration(cluster, args.instance, args.target, { newestMigration: !args.dryRun });
     const failing = pf.checks.filter((c) => c.verdict === 'FAIL');
     const title = `${args.instance} → ${args.target}`;
     if (args.dryRun) {
@@ -32,25 +33,26 @@ export default defineCommand({
       const reasons = worst.length ? [...worst.map((c) => `${c.check}: ${c.detail}`), 'nothing was started'] : ['every check passed; nothing was started'];
       return report({ title: `Preflight (dry run): ${title}`, verdict: verdictOf(pf), reasons, tables: [preflightTable(pf)] });
     }
-    const forced = args.force && user.role === 'admin';
+    // The dispatcher has refused --force to anyone below admin (its role is on the flag).
+    const forced = args.force;
     if (failing.length && (!forced || !pf.server || !pf.target)) {
       const notes = ['Nothing was started.'];
-      if (args.force && user.role !== 'admin') notes.push('--force needs the admin role.');
-      else if (!args.force) notes.push('An admin may override with --force (audited).');
+      if (!forced) notes.push('An admin may override with --force (audited).');
       return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: failing.map((c) => `${c.check}: ${c.detail}`), tables: [preflightTable(pf)], notes });
     }
     const jobs = requireJobs(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const server = pf.server!;
     const target = pf.target!;
+    const jobId = migrationJobId(server.id, requestId);
     const queued = report({
       title: `Migrating ${server.name} → ${target.name}`,
       verdict: 'INFO',
-      reasons: [forced && failing.length ? `FORCED by <@${user.id}> past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
+      reasons: [forced && failing.length ? `FORCED by ${mentionUser(user.id)} past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
       tables: [preflightTable(pf)],
+      jobId,
     });
     const message = await progress(queued);
     const healBefore = await pendingHeal(cluster, target.name).catch(() => null);
-    const jobId = `migrate-${server.id}-${requestId}`.replace(/:/g, '_');
     try {
       await enqueueMigration(jobs, jobId, {
         instanceId: server.id,
@@ -63,6 +65,7 @@ export default defineCommand({
         before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },
         healBefore,
         phase: 'queued',
+        migrationIdBefore: pf.newestMigrationId,
         pollIntervalMs: config.policy.migration.pollIntervalMs,
         timeoutSeconds: config.policy.migration.timeoutSeconds,
       });

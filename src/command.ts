@@ -48,6 +48,8 @@ export interface CommandContext<A> {
 export interface FlagSpec {
   type: 'boolean' | 'string';
   short?: string;
+  /** The least role that may give this flag (above the command's own); the dispatcher refuses it to anyone below and audits its use. */
+  role?: Role;
 }
 
 export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
@@ -65,8 +67,13 @@ export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
   role: Role;
   /** true: a second person with the approver role must approve before it runs. */
   approval?: boolean;
+  /** true: it only reads what ferry keeps in Redis, so a Redis outage means it could not read, not that nothing was started. */
+  readsOnly?: boolean;
   run(ctx: CommandContext<z.infer<S>>): Promise<Report>;
 }
+
+/** The key of a flag in the parsed arguments: `dry-run` → `dryRun`. */
+export const flagKey = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Identity function that gives a command definition its types. */
 export function defineCommand<S extends z.ZodType>(def: CommandDefinition<S>): CommandDefinition<S> {

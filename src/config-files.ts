@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import ssh2 from 'ssh2';
+import { createRequire } from 'node:module';
+import type ssh2 from 'ssh2';
+
+// ssh2's key parser alone (it is what ssh2.utils.parseKey exports): all of ssh2, client,
+// server and crypto, would otherwise load with every ferry.yml, `ferry run "/ferry help"` included.
+// …and only when a key is checked: `/ferry help` and the lab read no key.
+const parseKey: typeof ssh2.utils.parseKey = (bytes) => (createRequire(import.meta.url)('ssh2/lib/protocol/keyParser.js') as Pick<typeof ssh2.utils, 'parseKey'>).parseKey(bytes);
 
 const ERRNO: Record<string, string> = {
   ENOENT: 'does not exist',
@@ -46,7 +52,7 @@ function readLocal(file: string): Buffer | string {
 }
 
 function privateKeyProblem(bytes: Buffer): string | undefined {
-  const key = ssh2.utils.parseKey(bytes);
+  const key = parseKey(bytes);
   if (key instanceof Error) {
     if (/passphrase/i.test(key.message)) return 'is protected by a passphrase; ferry needs a key it can use unattended';
     return `is not a private key ssh2 can read (${key.message})`;

@@ -11,6 +11,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { sshFileProblems } from './config-files.js';
+import { ferryPackage } from './package-root.js';
 
 const hostRe = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const ipv4Re = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -96,10 +97,23 @@ export const FileSchema = z.strictObject({
     .prefault({}),
   /** Channel ids where ferry answers; empty means every channel. */
   channels: z.array(z.string()).default([]),
+  /** The terminal: who each OS user of the ferry host is in Slack (`ferry run`, `ferry approve`). */
+  cli: z
+    .strictObject({
+      users: z
+        .record(
+          z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, { error: (i) => `expected an OS user name, got ${JSON.stringify(i.input)}` }),
+          z.string().regex(/^[UW][A-Z0-9_]+$/, { error: (i) => `expected a Slack user id (U…), got ${JSON.stringify(i.input)}` }),
+        )
+        .default({}),
+    })
+    .prefault({}),
   policy: z
     .strictObject({
       approval: z.array(z.string()).default(['evacuate', 'gluster volume create', 'gluster volume stop', 'gluster bootstrap']),
       approvalTtlSeconds: z.number().int().positive().default(900),
+      /** A Slack user group pinged (`<!subteam^ID>`) when a request waits for approval. */
+      approverGroup: z.string().regex(/^S[A-Z0-9]{2,}$/, { error: (i) => `expected a Slack user group id like S0123ABCD, got ${JSON.stringify(i.input)}` }).optional(),
       migration: z
         .strictObject({
           pollIntervalMs: z.number().int().positive().default(2000),
@@ -175,8 +189,10 @@ export function loadConfig(env: Record<string, string | undefined>, fileText: st
   };
 }
 
-/** ferry.yml's commented example, shipped beside package.json. */
-export const EXAMPLE_CONFIG = fileURLToPath(new URL('../ferry.example.yml', import.meta.url));
+/** ferry.yml's commented example, shipped beside package.json (found from the running file: built and bundled, it is not one level up). */
+export function exampleConfigPath(): string {
+  return path.join(ferryPackage()?.dir ?? fileURLToPath(new URL('..', import.meta.url)), 'ferry.example.yml');
+}
 
 /**
  * Reads FERRY_CONFIG (default ./ferry.yml) and validates it with the environment
@@ -212,7 +228,7 @@ export function loadConfigFile(env: Record<string, string | undefined> = process
 export class ConfigMissingError extends ConfigError {
   constructor(readonly path: string) {
     super([
-      `${path} does not exist. Copy ${EXAMPLE_CONFIG} there and edit it, or point FERRY_CONFIG (or --config) at your ferry.yml;`,
+      `${path} does not exist. Copy ${exampleConfigPath()} there and edit it, or point FERRY_CONFIG (or --config) at your ferry.yml;`,
       'to try ferry on a simulated cluster, `ferry lab start --dir DIR` writes DIR/ferry.yml.',
     ]);
   }

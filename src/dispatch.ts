@@ -11,7 +11,7 @@ import { outcomeOf, type Audit, type AuditEntry } from './audit.js';
 import type { Logger } from './log.js';
 import { report, type Report } from './report.js';
 import { route } from './router.js';
-import { authorize } from './policy.js';
+import { authorize, authorizeFlags, flagsText } from './policy.js';
 import { ForbiddenError, isExpectedError, UsageError } from './errors.js';
 import { isRedisUnavailable, unreachableLine } from './redis.js';
 import { slowCallNotes, watchSlowCalls } from './cluster/slow-calls.js';
@@ -32,6 +32,8 @@ export interface DispatchDeps {
 export interface DispatchRequest {
   line: string;
   userId: string;
+  /** Who the audit names, when more than the id: the terminal's `cli:alice as U0ALICE`. */
+  auditAs?: string;
   channel: string;
   requestId?: string;
   progress?: (r: Report) => Promise<MessageRef | undefined>;
@@ -52,7 +54,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
   let auditNote: string | undefined;
   const audit = async (command: string, outcome: AuditEntry['outcome'], detail?: string) => {
     deps.onOutcome?.(command, outcome);
-    auditNote = await deps.audit.record({ user: req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
+    auditNote = await deps.audit.record({ user: req.auditAs ?? req.userId, channel: req.channel, command, line: req.line, outcome, detail }).catch((err: Error) => {
       log.error({ err }, 'audit write failed');
       return undefined;
     });
@@ -67,6 +69,8 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     command = routed.command;
     const role = await deps.resolveRole(req.userId);
     authorize(deps.config, command, role, req.channel);
+    // Flags that need more than the command (e.g. --force: admin) are checked here for every command, and audited.
+    const flags = authorizeFlags(command, routed.args, role);
     const caller: Caller = { id: req.userId, role, channel: req.channel };
     const cmd = command;
     // A slow nova call is named in the report: it says what the wait was for.
@@ -85,7 +89,8 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
       const slow = slowCallNotes();
       return slow.length ? { ...r, notes: [...r.notes, ...slow] } : r;
     });
-    await audit(command.name, outcomeOf(result.verdict), result.reasons[0]);
+    const used = flags.length ? `${flagsText(flags)} by ${role}` : undefined;
+    await audit(command.name, outcomeOf(result.verdict), [used, result.reasons[0]].filter(Boolean).join('; ') || undefined);
     const ephemeral = command.name.endsWith(' help');
     return { report: ephemeral ? noted(result) : asked(noted(result)), ephemeral, command: command.name };
   } catch (err) {
@@ -100,7 +105,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     }
     if (isRedisUnavailable(err)) {
       // Expected while Redis is away: one line in the log and in the answer, no stack.
-      const line = unreachableLine(deps.config.redis.url);
+      const line = unreachableLine(deps.config.redis.url, command?.readsOnly ? `/${command.name}` : undefined);
       log.warn({ command: name }, line);
       await audit(name, 'error', line);
       return { report: asked(report({ title: `/${name} did not run`, verdict: 'FAIL', reasons: [line] })), ephemeral: false, command: command?.name };

@@ -71,6 +71,15 @@ export class SshTimeoutError extends Error {
   }
 }
 
+/** A command's output went over ssh.maxOutputBytes and was cut: what it said cannot be trusted whole. */
+export class TruncatedOutputError extends Error {
+  readonly code = 'truncated';
+  constructor(readonly host: string, readonly argv: readonly string[], readonly capBytes: number) {
+    super(`${argv.join(' ')} on ${host}: the output went over the ${capBytes}-byte cap (ssh.maxOutputBytes) and was cut; ferry does not read a cut answer (raise the cap in ferry.yml)`);
+    this.name = 'TruncatedOutputError';
+  }
+}
+
 /** A cluster object named by the user does not exist (instance, volume, host). */
 export class NotFoundError extends Error {
   readonly code = 'not_found';
@@ -112,7 +121,7 @@ export class ConfigError extends Error {
  * message already says what happened, so a log line needs no stack trace.
  */
 export function isExpectedError(err: unknown): err is Error & { code: string } {
-  return [UsageError, ForbiddenError, RemoteCommandError, UnreachableError, HostKeyError, SshTimeoutError, NotFoundError, AmbiguousError, ClusterError, ConfigError].some((E) => err instanceof E);
+  return [UsageError, ForbiddenError, RemoteCommandError, UnreachableError, HostKeyError, SshTimeoutError, TruncatedOutputError, NotFoundError, AmbiguousError, ClusterError, ConfigError].some((E) => err instanceof E);
 }
 
 function firstLine(text: string): string {

@@ -37,9 +37,9 @@ export async function openRedis(url: string, log?: Logger): Promise<Redis> {
   return redis;
 }
 
-/** The one-line answer to a request that needs Redis while it is away. */
-export function unreachableLine(url: string): string {
-  return `Redis at ${redactUrl(url)} is unreachable; nothing was started`;
+/** The one-line answer to a request that needs Redis while it is away: `reading` for one that only reads what ferry keeps there. */
+export function unreachableLine(url: string, reading?: string): string {
+  return reading ? `Redis at ${redactUrl(url)} is unreachable; ${reading} reads its answer from Redis: ask again once it answers` : `Redis at ${redactUrl(url)} is unreachable; nothing was started`;
 }
 
 /** A request connection that must answer now, or an error naming Redis (for one-off tools). */

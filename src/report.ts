@@ -27,20 +27,25 @@ export interface Report {
   job?: { id: string; queue: 'migrate' | 'evacuate' | 'bootstrap' };
   /** The Slack user id of who asked: Slack shows it as a mention, the terminal as the plain id. */
   requestedBy?: string;
+  /** The durable job this report is about (`migrate-1a2b3c4d`, `evac-3fa2b1c9`): shown as `job ID`, for `/ferry jobs` and `/migrate status`. */
+  jobId?: string;
   /** Set when the report asks a second person to approve (Slack shows Approve / Reject buttons). */
-  approval?: { id: string; expiresAt: string };
+  approval?: {
+    id: string;
+    expiresAt: string;
+    /** The Slack user group asked to approve (policy.approverGroup), pinged where the request is posted. */
+    approvers?: string;
+    /** What approving does, repeated where the approver confirms: a title, a sentence, what it applies to (shown as room allows). */
+    confirm?: { title: string; text: string; items?: string[] };
+  };
+  /** Slash lines offered as buttons (Slack); a press runs the line as the person who pressed, like typing it. */
+  actions?: { label: string; line: string }[];
 }
 
 /** Builds a report with the defaults filled in. */
 export function report(parts: Partial<Report> & { title: string }): Report {
   return { verdict: 'INFO', reasons: [], tables: [], notes: [], ...parts };
 }
-
-/**
- * A Slack user mention as reports write it (`<@U123>`); Slack renders it as the
- * person's name, the terminal shows the bare id.
- */
-export const MENTION = /<@([UW][A-Z0-9_]{1,30})>/g;
 
 const rank: Record<Verdict, number> = { INFO: 0, OK: 1, WARN: 2, FAIL: 3 };
 

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { parse as shellParse } from 'shell-quote';
 import { z } from 'zod';
-import type { CommandDefinition } from './command.js';
+import { flagKey as camel, type CommandDefinition } from './command.js';
 import { UsageError } from './errors.js';
 import { VOLUME_NAME } from './config.js';
 import { instanceRefProblem } from './cluster/instance-ref.js';
@@ -39,8 +39,6 @@ function findCommand(words: string[], commands: readonly CommandDefinition[]): C
   }
   return best;
 }
-
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Parses one slash line against the catalog. Throws UsageError. */
 export function route(line: string, commands: readonly CommandDefinition[]): RoutedCommand {

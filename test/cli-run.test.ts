@@ -77,7 +77,7 @@ describe('ferry run', () => {
     const file = await variant('no-openrc.yml', (t) => t.replace('/root/openrc', '/root/no-such-openrc'));
     const { code, stdout } = await ferry(['run', '/nova show cirros1', '--config', file], { env: clean });
     expect(code).toBe(1);
-    expect(stdout).toBe(`/nova show failed\nVerdict: FAIL\n  - openstack.openrc /root/no-such-openrc does not exist on control (control.stack)\nasked by cli:${os.userInfo().username}\n`);
+    expect(stdout).toBe(`/nova show failed\nVerdict: FAIL\n  - openstack.openrc /root/no-such-openrc does not exist on control (control.stack)\n\nbreak-glass: run as admin by OS user ${os.userInfo().username} (no cli.users entry in ferry.yml)\nasked by cli:${os.userInfo().username}\n`);
   });
 
   test('an expected failure is one report and one log line without a stack trace', async () => {
@@ -125,6 +125,8 @@ describe('ferry run', () => {
   test('a slash usage error lists the commands of the family one a line', async () => {
     const { code, stdout } = await ferry(['run', '/nova', '--config', lab.configPath], { env: clean });
     expect(code).toBe(1);
-    expect(stdout).toBe('Usage\nVerdict: FAIL\n  - unknown command /nova — try /nova help\n\nusage:\n  /nova show <instance>\n  /nova list [--host HOST]\n  /nova services\n  /nova hypervisors\n  /nova service-enable <host>\n');
+    expect(stdout).toBe(
+      `Usage\nVerdict: FAIL\n  - unknown command /nova — try /nova help\n\nusage:\n  /nova show <instance>\n  /nova list [--host HOST]\n  /nova services\n  /nova hypervisors\n  /nova service-enable <host>\nbreak-glass: run as admin by OS user ${os.userInfo().username} (no cli.users entry in ferry.yml)\n`,
+    );
   });
 });

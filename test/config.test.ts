@@ -34,6 +34,12 @@ describe('ferry.yml', () => {
     expect(c.nodes.control.fqdn).toBe('control');
   });
 
+  test('cli.users maps OS users to Slack ids, and a bad entry names its key', () => {
+    expect(loadConfig({}, `${minimal}cli: { users: { alice: U0ALICE } }\n`, '/etc/ferry').cli.users).toEqual({ alice: 'U0ALICE' });
+    expect(loadConfig({}, minimal, '/etc/ferry').cli.users).toEqual({});
+    expect(problems(`${minimal}cli: { users: { alice: alice@example.org } }\n`)).toEqual(['cli.users.alice: expected a Slack user id (U…), got "alice@example.org"']);
+  });
+
   test('a bad host name names its key', () => {
     const text = minimal.replace('- { name: compute01', '- { name: compute00, host: 10.0.0.10 }\n    - { name: compute01').replace('10.0.0.11', 'comp ute');
     expect(problems(text)).toEqual(['nodes.computes[1].host: expected a host name, got "comp ute"']);

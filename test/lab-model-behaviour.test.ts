@@ -104,12 +104,57 @@ describe('live migration over time', () => {
     expect((await nova(lab, 'hypervisor-list')).stdout).toMatch(/compute02\.stack +\| up +\| enabled +\|/);
   });
 
-  it('live-migration-abort cancels a running migration', async () => {
+  it('live-migration-abort as nova 26: cancelled a moment later, ACTIVE on the source, a live_migration_cancel action; then 409', async () => {
     await nova(lab, 'live-migration cirros1 compute02');
-    expect((await nova(lab, 'live-migration-abort cirros1 1')).exitCode).toBe(0);
+    vi.setSystemTime(t0 + 2000);
+    expect(await nova(lab, 'live-migration-abort cirros1 1')).toMatchObject({ exitCode: 0, stdout: '' });
+    // Accepted (202) is not done: the source compute aborts the libvirt job and rolls back after that.
+    expect([lab.state.migrations[0]?.status, lab.state.instances[0]?.taskState]).toEqual(['running', 'migrating']);
+    vi.setSystemTime(t0 + 3000);
     expect((await nova(lab, 'migration-list')).stdout).toMatch(/\| cancelled \|/);
-    expect(showField((await nova(lab, 'show cirros1')).stdout, 'status')).toBe('ACTIVE');
-    expect((await nova(lab, 'live-migration-abort cirros1 1')).stderr).toContain('is cancelled. Cannot abort live migration while the migration is in this state. (HTTP 400)');
+    const show = (await nova(lab, 'show cirros1')).stdout;
+    expect([showField(show, 'status'), showField(show, 'OS-EXT-STS:task_state'), showField(show, 'OS-EXT-SRV-ATTR:host')]).toEqual(['ACTIVE', '-', 'compute01']);
+    const actions = (await nova(lab, 'instance-action-list cirros1')).stdout;
+    expect(actions).toMatch(/\| live-migration +\| req-[0-9a-f-]+ \| - /);
+    const req = /\| live_migration_cancel \| (req-[0-9a-f-]+) \| - /.exec(actions)?.[1];
+    expect(parseActionEvents((await nova(lab, `instance-action cirros1 ${req}`)).stdout)).toEqual([{ event: 'compute_live_migration_abort', result: 'Success', details: null }]);
+    // compute/api.py checks the instance's task_state before the migration's status.
+    expect((await nova(lab, 'live-migration-abort cirros1 1')).stderr).toContain(`Cannot 'abort live migration' instance ${lab.state.instances[0]!.id} while it is in task_state None (HTTP 409)`);
+  });
+
+  it('live-migration-abort of a queued migration needs 2.65; post-migrating cannot be aborted; an abort too late fails and the move completes', async () => {
+    await nova(lab, 'live-migration cirros1 compute02');
+    await nova(lab, 'live-migration cirros2 compute03');
+    const id2 = lab.state.instances[1]!.id;
+    expect((await nova(lab, '--os-compute-api-version 2.64 live-migration-abort cirros2 2')).stderr).toContain(`Migration 2 state of instance ${id2} is queued. Cannot abort live migration while the migration is in this state. (HTTP 400)`);
+    expect((await nova(lab, 'live-migration-abort cirros2 2')).exitCode).toBe(0);
+    expect([lab.state.migrations[1]?.status, lab.state.instances[1]?.status]).toEqual(['cancelled', 'ACTIVE']);
+    // Copied, finishing on the destination: nova refuses at any microversion.
+    lab.fault('compute01', 'post-migration-stall', '30');
+    await nova(lab, 'live-migration cirros2 compute03');
+    vi.setSystemTime(t0 + 10_000); // cirros1 done, cirros2 starts copying
+    vi.setSystemTime(t0 + 20_500);
+    expect((await nova(lab, 'server-migration-list cirros2')).stdout).toMatch(/\| post-migrating \|/);
+    expect((await nova(lab, 'live-migration-abort cirros2 3')).stderr).toContain(`Migration 3 state of instance ${id2} is post-migrating. Cannot abort live migration while the migration is in this state. (HTTP 400)`);
+    lab.fault('compute01', 'post-migration-stall', '0');
+    // An abort accepted with 0.5 s of copy left reaches the compute too late: the move completes, the abort's event fails.
+    vi.setSystemTime(t0 + 60_000);
+    await nova(lab, 'live-migration cirros1 compute03');
+    vi.setSystemTime(t0 + 69_500);
+    expect((await nova(lab, 'live-migration-abort cirros1 4')).exitCode).toBe(0);
+    vi.setSystemTime(t0 + 71_000);
+    expect(showField((await nova(lab, 'show cirros1')).stdout, 'OS-EXT-SRV-ATTR:host')).toBe('compute03');
+    expect(lab.state.migrations[3]?.status).toBe('completed');
+    const cancel = lab.state.instances[0]!.actions.at(-1)!;
+    expect([cancel.action, cancel.message, cancel.events[0]?.result]).toEqual(['live_migration_cancel', 'Error', 'Error']);
+  });
+
+  it('openstack server migration abort needs 2.24 and then aborts as nova does', async () => {
+    await nova(lab, 'live-migration cirros1 compute02');
+    expect((await lab.run('control', 'openstack server migration abort cirros1 1')).stderr).toBe('--os-compute-api-version 2.24 or greater is required to support the server migration abort command\n');
+    expect(await lab.run('control', 'openstack --os-compute-api-version 2.65 server migration abort cirros1 1')).toMatchObject({ exitCode: 0, stdout: '' });
+    vi.setSystemTime(t0 + 1000);
+    expect((await lab.run('control', 'openstack --os-compute-api-version 2.80 server migration list --server cirros1 -f value -c Id -c Status')).stdout).toBe('1 cancelled\n');
   });
 
   it('queues a second migration from the same host (max_concurrent_live_migrations = 1)', async () => {

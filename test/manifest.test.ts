@@ -16,7 +16,7 @@ interface Manifest {
   display_information: { name: string };
   features: { bot_user: { display_name: string }; slash_commands: { command: string; description: string; usage_hint?: string; url?: string }[] };
   oauth_config: { scopes: { bot: string[]; user?: string[] } };
-  settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean };
+  settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean; event_subscriptions?: { bot_events?: string[] } };
 }
 
 const doc = parseDocument(text);
@@ -37,6 +37,7 @@ const SCOPE_OF: Record<string, string | null> = {
   'usergroups.list': 'usergroups:read',
   'users.info': 'users:read',
   'conversations.info': 'channels:read',
+  'views.publish': null, // the Home tab: no scope (docs.slack.dev/reference/methods/views.publish)
 };
 
 /** Every `client.x.y(...)` Web API call in ferry's source. */
@@ -86,6 +87,11 @@ describe('manifest.yml', () => {
     expect(called.filter((m) => !(m in SCOPE_OF)), 'methods with no known scope: add them to SCOPE_OF').toEqual([]);
     const needed = new Set(['commands', ...called.flatMap((m) => SCOPE_OF[m] ?? [])]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+
+  test('turns on the Home tab and subscribes to app_home_opened, the one event ferry handles', () => {
+    expect((manifest.features as { app_home?: { home_tab_enabled?: boolean } }).app_home?.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_home_opened']);
   });
 
   test('turns on interactivity (approval buttons) and Socket Mode', () => {

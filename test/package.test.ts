@@ -106,6 +106,16 @@ describe('the npm package', () => {
     for (const sub of ['run', 'serve', 'worker', 'approve', 'lab', 'demo', 'config check']) expect(help.stdout).toContain(`  ${sub} `);
   });
 
+  test('`ferry run "/ferry help"` with no ferry.yml lists the commands and names an example config that exists', async () => {
+    const r = await ferry(['run', '/ferry help'], { FERRY_CONFIG: path.join(tmp, 'no-such-ferry.yml') });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ferry commands\n/);
+    expect(r.stdout).toContain('/gluster status');
+    const example = /Copy (\S+) there/.exec(r.stdout)?.[1];
+    expect(example).toBe(path.join(installed, 'ferry.example.yml'));
+    expect(readFileSync(example!, 'utf8')).toMatch(/^nodes:/m);
+  });
+
   test('every sub-command answers -h and --help with its own usage', async () => {
     for (const sub of ['run', 'serve', 'worker', 'approve', 'demo', 'config']) {
       for (const flag of ['-h', '--help']) {

@@ -35,7 +35,8 @@ async function ferryRun(line: string) {
   }
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+// Generous: a child process that tsx compiles on a busy 2-core machine takes tens of seconds to start.
+async function until(cond: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -90,3 +90,13 @@ test('a migration running while Redis restarts resumes and ends with the right r
   expect(final.title).toMatch(/cirros2/);
   expect(f.liveMigrations()).toHaveLength(before + 1);
 });
+
+test('with Redis gone, /evacuate status and /ferry audit say they could not read Redis, not that nothing was started', async () => {
+  await stopRedis();
+  for (const [line, user] of [['/evacuate status 3fa2b1c9', 'U_OPS'], ['/ferry audit 5', 'U_ADMIN']] as const) {
+    const { report } = await f.run(line, user);
+    const name = line.split(' ').slice(0, 2).join(' ');
+    expect(report.verdict).toBe('FAIL');
+    expect(report.reasons).toEqual([`Redis at ${f.redis!.url} is unreachable; ${name} reads its answer from Redis: ask again once it answers`]);
+  }
+});

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { user } from '../src/mention.js';
 import { report, type Report, type Table } from '../src/report.js';
 import { checkSlackLimits, EMPTY_CELL, renderSlack, SLACK_LIMITS, type SlackBlock, type SlackMessage } from '../src/slack/blocks.js';
 import { displayWidth, renderTerminal } from '../src/cli/render-terminal.js';
@@ -97,7 +98,7 @@ describe('renderSlack', () => {
   });
 
   test('who asked is a real mention in Slack (context block), mentions in text stay mentions, other markup stays escaped', () => {
-    const r = report({ title: 'Migration', verdict: 'WARN', reasons: ['FORCED by <@U_OPS> past: x <b>'], notes: ['approved by <@U0APPROVER>'], requestedBy: 'U_OPS' });
+    const r = report({ title: 'Migration', verdict: 'WARN', reasons: [`FORCED by ${user('U_OPS')} past: x <b>`], notes: [`approved by ${user('U0APPROVER')}`], requestedBy: 'U_OPS' });
     const [msg] = renderSlack(r);
     const contexts = blocksOf<{ elements: { text: string }[] }>(msg!, 'context').map((b) => b.elements[0]!.text);
     expect(contexts).toContain('asked by <@U_OPS>');
@@ -106,7 +107,8 @@ describe('renderSlack', () => {
     expect(visibleText(msg!)).not.toContain('&lt;@');
     // Not a user id: escaped like any text, never a live link.
     const [odd] = renderSlack(report({ title: 't', requestedBy: '!channel' }));
-    expect(visibleText(odd!)).toContain('asked by &lt;@!channel&gt;');
+    expect(visibleText(odd!)).toContain('asked by !channel');
+    expect(visibleText(odd!)).not.toContain('<!channel>');
     expect([msg!, odd!].flatMap((m) => checkSlackLimits(m))).toEqual([]);
   });
 
@@ -220,8 +222,8 @@ describe('renderTerminal', () => {
   });
 
   test('who asked is the plain id on the terminal, mentions in text too', () => {
-    const out = renderTerminal(report({ title: 'Migration', reasons: ['FORCED by <@U_OPS> past: x'], requestedBy: 'U_OPS' }), { color: false });
-    expect(out).toContain('FORCED by U_OPS past: x');
+    const out = renderTerminal(report({ title: 'Migration', reasons: [`FORCED by ${user('U_OPS')} past: x`], requestedBy: 'U_OPS' }), { color: false });
+    expect(out).toContain('FORCED by @U_OPS past: x');
     expect(out.split('\n').at(-1)).toBe('asked by U_OPS');
     expect(out).not.toContain('<@');
   });

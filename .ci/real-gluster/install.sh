@@ -9,11 +9,12 @@
 set -euo pipefail
 packages=(glusterfs-server glusterfs-client xfsprogs openssh-server openssh-client iproute2 util-linux mount passwd procps findutils)
 need=()
-for p in "${packages[@]}"; do
+# Arguments: more packages to install the same way (the real nova bed's).
+for p in "${packages[@]}" "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" != 0 ]; then echo "the real gluster bed needs root and these Debian packages: ${need[*]}" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then echo "the real test bed needs root and these Debian packages: ${need[*]}" >&2; exit 1; fi
 echo "installing Debian packages: ${need[*]}"
 
 # The services the packages would start (systemd units, or ssh's init script), and which already ran.

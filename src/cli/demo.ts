@@ -18,6 +18,7 @@ import { roleOf } from '../policy.js';
 import { createNotifier } from '../jobs/notifier.js';
 import { startWorkers } from '../jobs/workers.js';
 import { handleApproval } from '../jobs/approval-actions.js';
+import { confirmDialog } from '../slack/confirm-dialog.js';
 import { executors } from '../jobs/executors.js';
 import { commands } from '../../commands/index.js';
 import type { Report } from '../report.js';
@@ -59,7 +60,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   async function approve(r: Report, user: string): Promise<Report> {
     if (!r.approval) return r;
-    say(`\n<${user}> [Approve] ${r.approval.id}`);
+    say(`\n<${user}> [Approve] ${r.approval.id}${r.approval.confirm ? ` — Slack asks first: "${confirmDialog(r.approval.confirm).text.text}"` : ''}`);
     const answer = await handleApproval({ rt, notifier, audit: rt.audit }, executors, { approvalId: r.approval.id, decision: 'approve', userId: user, role: roleOf(config, user), channel: 'cli' });
     show(answer);
     return answer.job ? follow(answer.job.queue, answer.job.id) : answer;
@@ -88,7 +89,12 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   await run('/nova hypervisors', ALICE);
   await run('/migrate help', ALICE);
   await run('/migrate cirros1 compute02 --dry-run', ALICE);
-  await run('/migrate cirros1 compute02', ALICE);
+  const moved = await run('/migrate cirros1 compute02', ALICE);
+  if (moved.jobId) await run(`/migrate status ${moved.jobId}`, BOB);
+  say('\n[lab] someone live-migrates cirros2 by hand; it should stay where it is.');
+  await lab.model.run('control', '. /root/openrc && nova live-migration cirros2 compute03');
+  await run('/migrate abort cirros2', ALICE);
+  await run('/migrate abort cirros2', ALICE);
   say('\n[lab] compute02 loses its brick process; a file is written meanwhile.');
   await lab.fault('compute02', 'brick-down');
   await lab.model.run('compute01', `touch /var/lib/nova/instances/written-while-brick-down`);
@@ -102,6 +108,7 @@ async function walkThrough(lab: Lab, run: Run, approve: Approve, say: (t: string
   await approve(plan, ALICE);
   await approve(plan, BOB);
   await run('/nova list --host compute01', ALICE);
+  await run('/ferry jobs', BOB);
   say('\n[lab] compute03 stops answering SSH: its row says so once.');
   await lab.fault('compute03', 'down');
   await run('/gluster stauts', ALICE);

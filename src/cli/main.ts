@@ -5,16 +5,17 @@
  * Each sub-command's module is imported only when that sub-command runs, so that
  * `ferry run` does not load the lab, the demo or the Slack app.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { ferryPackage } from '../package-root.js';
 
 /** Each sub-command's usage, for `ferry --help` and `ferry SUB --help`. */
 const usages: Record<string, string> = {
-  run: 'run "<slash line>" [--as USER] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]   run one command and print its report',
+  run: 'run "<slash line>" [--as YOUR_SLACK_ID] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]   run one command and print its report',
   serve: 'serve [--config FILE] [--host HOST] [--no-worker]   the Slack app (Socket Mode or HTTP), and the job workers',
   worker: 'worker [--config FILE]   a migration/evacuation worker only',
-  approve: 'approve ID --as USER [--reject] [--config FILE]   decide an approval request (as the Slack buttons do)',
+  approve: 'approve ID [--reject] [--config FILE]   decide an approval request as your cli.users Slack id (as the Slack buttons do)',
   lab: 'lab start|stop|fault|calls --dir DIR ...   the simulated cluster (ferry lab --help for each action)',
   demo: 'demo [--interactive] [--computes N] [--instances M]   lab + Redis + ferry, the main commands at work',
   config: 'config check [FILE] [--connect]   validate ferry.yml and the environment; --connect reaches every node',
@@ -49,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./demo.js')).demoCommand(rest);
       case '--version':
       case '-V':
-        console.log(version());
+        console.log(ferryPackage()?.version ?? 'unknown');
         return 0;
       case undefined:
       case 'help':
@@ -73,19 +74,6 @@ export async function main(argv: string[]): Promise<number> {
 function wantsHelp(args: string[]): boolean {
   const end = args.indexOf('--');
   return (end === -1 ? args : args.slice(0, end)).some((a) => a === '-h' || a === '--help');
-}
-
-/** The version in ferry's package.json, found upwards from this file (src/cli/ in a checkout, dist/src/cli/ installed). */
-function version(): string {
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'ferry' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json here: look one level up
-    }
-    if (new URL('..', dir).href === dir.href) return 'unknown';
-  }
 }
 
 /** Whether this file is the program node was started with (through npm's bin symlink too). */

@@ -2,6 +2,7 @@
  * JSON rendering of a Report (for `ferry run --json` and scripts).
  */
 import type { Report } from '../report.js';
+import { renderMentions } from '../mention.js';
 
 // Report keys in reading order, then Table keys; a report has no columns/rows and a
 // table no verdict/reasons/notes, so one list orders both. Unknown keys follow, sorted.
@@ -19,6 +20,7 @@ export function renderJson(report: Report, opts: { oneLine?: boolean } = {}): st
 
 function ordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(ordered);
+  if (typeof value === 'string') return renderMentions(value, 'plain');
   if (value === null || typeof value !== 'object') return value;
   const rank = (k: string): number => {
     const i = KEY_ORDER.indexOf(k);

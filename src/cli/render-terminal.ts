@@ -7,7 +7,8 @@
  * small aligner that measures display width (wide CJK / emoji count as two
  * columns, combining marks as none) is all we need.
  */
-import { MENTION, type Report, type Verdict } from '../report.js';
+import type { Report, Verdict } from '../report.js';
+import { renderMentions } from '../mention.js';
 
 /** Options of {@link renderTerminal}. */
 export interface TerminalOptions {
@@ -48,7 +49,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     lines.push('');
     for (const note of report.notes) lines.push(clean(note));
   }
-  if (report.requestedBy) lines.push(`asked by ${clean(report.requestedBy)}`);
+  const who = [report.requestedBy ? `asked by ${clean(report.requestedBy)}` : '', report.jobId ? `job ${clean(report.jobId)}` : ''].filter(Boolean);
+  if (who.length) lines.push(who.join(' · '));
   return lines.join('\n');
 }
 
@@ -128,5 +130,5 @@ function cutToWidth(s: string, width: number): string {
  */
 function clean(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(MENTION, '$1');
+  return renderMentions(s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' '), 'plain');
 }

@@ -1,5 +1,4 @@
 /** `ferry run "<slash line>"`: the same router and policy as Slack, printed for a terminal or as JSON. */
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigMissingError, FileSchema, loadConfigFile, type Config } from '../config.js';
@@ -15,9 +14,9 @@ import { helpReport } from '../../commands/ferry-help.js';
 import { renderTerminal } from './render-terminal.js';
 import { renderJson } from './render-json.js';
 import { waitForJob } from './wait-job.js';
-import { printConfigError } from './config-check.js';
+import { asProblem, breakGlassLine, terminalIdentity } from './identity.js';
 
-const usage = 'usage: ferry run "<slash line>" [--as USER] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]';
+const usage = 'usage: ferry run "<slash line>" [--as YOUR_SLACK_ID] [--json | --json-lines] [--config FILE] [--redis] [--no-worker]';
 
 const options = {
   as: { type: 'string' },
@@ -58,22 +57,31 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (err) {
     // /ferry help needs no cluster: it is how a newcomer starts, before there is a ferry.yml.
     if (err instanceof ConfigMissingError && isHelp(line)) {
-      const help = helpReport({ policy: FileSchema.shape.policy.parse(undefined) });
+      const help = await helpReport({ policy: FileSchema.shape.policy.parse(undefined) });
       print({ ...help, notes: [...help.notes, ...err.problems] });
       return 0;
     }
-    if (printConfigError(err)) return 2;
+    // config-check (and the ssh2 it brings to read keys) only when there is an error to print.
+    if ((await import('./config-check.js')).printConfigError(err)) return 2;
     throw err;
   }
   // Logs go to stderr so that stdout holds only the report.
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
   const rt = await runtimeFor(config, log, values.redis);
   if (!rt) return 1;
-  // A local user of the ferry host already holds the SSH key; without --as they act as admin.
-  const userId = values.as ?? `cli:${os.userInfo().username}`;
+  // The OS user's Slack id from cli.users; without one, break-glass admin (a local user of the ferry host holds the SSH key anyway).
+  const who = terminalIdentity(config);
+  const forged = asProblem(who, values.as);
+  if (forged) {
+    await rt.audit.record({ user: who.auditName, channel: 'cli', command: 'ferry run', line, outcome: 'refused', detail: forged }).catch(() => undefined);
+    await rt.close();
+    console.error(`ferry run: ${forged}`);
+    return 2;
+  }
+  const userId = who.slackId ?? `cli:${who.osUser}`;
   try {
     const outcome = await dispatch(
-      { line, userId, channel: 'cli' },
+      { line, userId, auditAs: who.auditName, channel: 'cli' },
       {
         commands,
         config,
@@ -81,7 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         jobs: rt.jobs,
         audit: rt.audit,
         log,
-        resolveRole: async (id) => (id.startsWith('cli:') ? 'admin' : roleOf(config, id)),
+        resolveRole: async (id) => (who.slackId ? roleOf(config, id) : 'admin'),
       },
     );
     if (outcome.report.job && rt.jobs) {
@@ -101,6 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         await workers?.close();
       }
     }
+    if (!who.slackId) outcome.report = { ...outcome.report, notes: [...outcome.report.notes, breakGlassLine(who)] };
     print(outcome.report);
     return outcome.report.verdict === 'FAIL' ? 1 : 0;
   } finally {

@@ -5,7 +5,7 @@
  * finished one has nothing to do. How each step checks and runs is in
  * bootstrap-steps.ts; the durable run is src/jobs/bootstrap.ts.
  */
-import { findCompute, type Config } from '../config.js';
+import { findCompute, VOLUME_NAME, type Config } from '../config.js';
 import type { Cluster } from './cluster.js';
 import { UsageError } from '../errors.js';
 import type { Table } from '../report.js';
@@ -150,6 +150,34 @@ export function bootstrapSteps(spec: BootstrapSpec): StepInfo[] {
     checks: 'runs every time',
   });
   return steps;
+}
+
+/**
+ * The steps of an approved spec, rebuilt from it at the moment they are to run.
+ * The spec must still be one this ferry.yml would build (its computes and their
+ * fqdns, the brick path, the mount point): a spec changed after approval, or a
+ * ferry.yml changed since, runs nothing. Throws UsageError saying what differs.
+ */
+export function approvedSteps(config: Config, spec: BootstrapSpec): StepInfo[] {
+  const problem = specProblem(config, spec);
+  if (problem) throw new UsageError(`the approved plan is not one this ferry.yml would build (${problem}); nothing was run. Ask again: /gluster bootstrap`);
+  return bootstrapSteps(spec);
+}
+
+function specProblem(config: Config, spec: BootstrapSpec): string | undefined {
+  if (!VOLUME_NAME.test(spec.volume)) return `volume ${JSON.stringify(spec.volume)}`;
+  if (spec.brickPath !== config.gluster.brickPath) return `brick path ${spec.brickPath}, ferry.yml has ${config.gluster.brickPath}`;
+  if (spec.mountPoint !== config.gluster.mountPoint) return `mount point ${spec.mountPoint}, ferry.yml has ${config.gluster.mountPoint}`;
+  let nodes: BootstrapNode[];
+  try {
+    nodes = bootstrapNodes(config, spec.nodes.map((n) => n.name));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const moved = spec.nodes.find((n, i) => n.fqdn !== nodes[i]!.fqdn);
+  if (moved) return `${moved.name} as ${moved.fqdn}, ferry.yml has ${findCompute(config, moved.name)?.fqdn}`;
+  if (!nodes.some((n) => n.name === spec.anchor)) return `anchor ${spec.anchor} is not one of the nodes`;
+  return undefined;
 }
 
 /** Checks every step against the cluster as it is now (read-only). */

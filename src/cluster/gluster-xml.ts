@@ -5,7 +5,8 @@
  * Output that is not a well-formed cliOutput document throws an `unparsable`
  * ClusterError, on which GlusterOps falls back to the plain text.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ClusterError } from '../errors.js';
 import { glusterErrorFromText, unparsable } from './gluster-errors.js';
 import { splitBrickName } from './gluster-text.js';
@@ -14,14 +15,23 @@ import type { Brick, DaemonStatus, HealEntry, Peer, VolumeInfo, VolumeStatus } f
 /** A parsed XML element: fast-xml-parser's plain-object form. */
 type Node = Record<string, unknown>;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  // Keep every value a string: uuids, `N/A` and `-` must not be coerced.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-});
+// fast-xml-parser is required with the first document, not at start-up: `ferry run "/ferry help"`
+// and the commands that read no gluster XML start without it.
+const require = createRequire(import.meta.url);
+let loaded: { parser: XMLParser; validator: typeof XMLValidator } | undefined;
+function fxp(): NonNullable<typeof loaded> {
+  if (loaded) return loaded;
+  const { XMLParser, XMLValidator } = require('fast-xml-parser') as typeof import('fast-xml-parser');
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    // Keep every value a string: uuids, `N/A` and `-` must not be coerced.
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+  });
+  return (loaded = { parser, validator: XMLValidator });
+}
 
 /**
  * Parses a cliOutput document and checks its opRet. Returns the `<cliOutput>` element.
@@ -31,9 +41,9 @@ export function parseCliOutput(xml: string, what: string, host?: string): Node {
   const start = xml.indexOf('<?xml') >= 0 ? xml.indexOf('<?xml') : xml.indexOf('<cliOutput');
   if (start < 0) throw unparsable(what, 'no <cliOutput> document', host);
   const doc = xml.slice(start);
-  const valid = XMLValidator.validate(doc);
+  const valid = fxp().validator.validate(doc);
   if (valid !== true) throw unparsable(what, `malformed XML (${valid.err.msg}, line ${valid.err.line})`, host);
-  const root = obj(parser.parse(doc) as unknown).cliOutput;
+  const root = obj(fxp().parser.parse(doc) as unknown).cliOutput;
   if (typeof root !== 'object' || root === null) throw unparsable(what, 'no <cliOutput> element', host);
   const out = root as Node;
   if (Number(text(out.opRet)) !== 0) {

@@ -26,6 +26,10 @@ const KNOWN: Advice[] = [
     advice: 'nova does not see shared storage between source and target: check that the instances directory is the gluster mount on both.',
   },
   {
+    re: /was aborted \(nova recorded it cancelled\)/,
+    advice: 'Aborted on request (/migrate abort or nova live-migration-abort): the instance stays where it was. Migrate it again when you want it moved.',
+  },
+  {
     re: /timed out|Timeout/i,
     advice: 'The migration timed out: the instance may dirty memory faster than the network copies it. Retry at a quieter time, or enable auto-converge / post-copy.',
   },

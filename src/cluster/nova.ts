@@ -107,13 +107,18 @@ export class NovaOps {
     return parseHypervisorShow(await this.run(['nova', ...mv, 'hypervisor-show', name]));
   }
 
-  /** Every migration nova remembers (running and finished), or those of one instance. */
-  async migrations(opts: { instanceId?: string } = {}): Promise<Migration[]> {
+  /**
+   * Every migration nova remembers (running and finished), or those of one instance.
+   * `limit`: only the newest N (nova sorts newest first from microversion 2.59, which `--limit` needs).
+   */
+  async migrations(opts: { instanceId?: string; limit?: number } = {}): Promise<Migration[]> {
     const id = opts.instanceId;
     if (id !== undefined && !UUID.test(id)) throw new UsageError(`instance id: ${JSON.stringify(id)} is not a UUID`);
+    if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) throw new UsageError(`limit: ${opts.limit} is not a positive integer`);
+    const limit = opts.limit === undefined ? [] : ['--limit', String(opts.limit)];
     // openstack's default microversion (2.1) lists migrations without their id (capture openstack-server-migration-list-json).
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), '-f', 'json']));
-    return parseMigrationList(await this.run(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : [])]));
+    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), ...limit, '-f', 'json']));
+    return parseMigrationList(await this.run(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : []), ...limit]));
   }
 
   /** The newest migration nova recorded for one instance (by id), if any. */
@@ -161,6 +166,21 @@ export class NovaOps {
     // --host needs 2.30+ (capture openstack-server-migrate-live-host-no-microversion).
     if (this.osc) await this.run(['openstack', '--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--host', targetHost, ref], ref);
     else await this.run(['nova', 'live-migration', ref, targetHost], ref);
+  }
+
+  /**
+   * Asks nova to abort the in-progress live migration `migrationId` of `ref` (DELETE
+   * /servers/{id}/migrations/{mid}); nova answers before it acts, so follow the record.
+   * Its refusals (instance not migrating: Conflict; migration in a state it cannot abort:
+   * BadRequest) are ClusterErrors. Queued or preparing ones need 2.65: the nova CLI
+   * negotiates its newest; openstack is told.
+   */
+  async abortLiveMigration(ref: string, migrationId: number): Promise<void> {
+    assertInstanceRef(ref);
+    if (!Number.isSafeInteger(migrationId) || migrationId < 1) throw new UsageError(`migration id: ${migrationId} is not a migration id`);
+    const id = String(migrationId);
+    if (this.osc) await this.run(['openstack', '--os-compute-api-version', '2.65', 'server', 'migration', 'abort', ref, id], ref);
+    else await this.run(['nova', 'live-migration-abort', ref, id], ref);
   }
 
   /** Disables the nova-compute service of `host` (no new instances scheduled there) and returns it. */

@@ -5,7 +5,7 @@
  */
 import type { Cluster } from './cluster.js';
 import { findCompute, type NodeConfig } from '../config.js';
-import type { Server, Service, Hypervisor } from './nova-types.js';
+import type { Server, Service, Hypervisor, Migration } from './nova-types.js';
 import type { MountStatus, GlusterVersion, VolumeStatus, HealEntry, Peer } from './gluster-types.js';
 import { compareVersions } from './gluster-text.js';
 import { migrationCacheSafe, readNovaConf, type NovaConf } from './nova-conf.js';
@@ -32,6 +32,11 @@ export interface MigrationPreflight {
   server?: Server;
   source?: NodeConfig;
   target?: NodeConfig;
+  /**
+   * The newest migration id nova had recorded before this request (0: none; undefined: nova did not say).
+   * A migration job started from this preflight tells its own record by an id above it, without asking again.
+   */
+  newestMigrationId?: number;
 }
 
 
@@ -50,17 +55,20 @@ interface NodeAnswers {
 }
 
 /**
- * Runs every check for moving `instanceRef` to `targetName`. On a real control node
+ * Runs every check for moving `instanceRef` to `targetName`; with `newestMigration`, also
+ * reads nova's newest migration id (MigrationPreflight.newestMigrationId). On a real control node
  * each nova call costs seconds, so the nova questions that need only the target
  * (service, capacity) and the target's gluster questions start together with
  * `nova show`; only the source's questions wait for it (they go to a compute node).
  */
-export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string): Promise<MigrationPreflight> {
+export async function preflightMigration(cluster: Cluster, instanceRef: string, targetName: string, opts: { newestMigration?: boolean } = {}): Promise<MigrationPreflight> {
   const { nova } = cluster;
   const target = findCompute(cluster.config, targetName);
   const serverAsked = settle(nova.show(instanceRef));
   const serviceAsked = target ? settle(nova.services({ host: target.name, binary: 'nova-compute' })) : undefined;
   const capacityAsked = target ? capacityOf(cluster, target) : undefined;
+  // Asked only for a move about to be issued (the job's mark); a plan or a dry run does not need it.
+  const migrationsAsked = opts.newestMigration ? settle(nova.migrations({ limit: RECENT_MIGRATIONS })) : undefined;
   const asked = new Map<string, Promise<NodeAnswers>>();
   const ask = (n: NodeConfig) => {
     let a = asked.get(n.name);
@@ -86,11 +94,12 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   }
   const nodes = [source, target].filter((n): n is NodeConfig => n !== undefined);
   const unique = nodes.filter((n, i) => nodes.findIndex((m) => m.name === n.name) === i);
-  const [service, views, conf, capacity] = await Promise.all([
+  const [service, views, conf, capacity, migrations] = await Promise.all([
     serviceAsked,
     Promise.all(unique.map(async (n) => [n, await ask(n)] as const)),
     source ? settle(readNovaConf(cluster.ssh, source.name)) : undefined,
     capacityAsked,
+    migrationsAsked,
   ]);
   // The volume as the first node that could tell sees it (source first).
   const firstOk = <T>(pick: (a: NodeAnswers) => Answer<T>) => views.map(([, a]) => pick(a)).find((a) => a.ok) ?? views.map(([, a]) => pick(a)).at(-1);
@@ -106,7 +115,21 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   if (source && conf) checks.push(cacheCheck(source, conf));
   if (target && server && capacity) checks.push(capacityCheck(target, server, capacity));
   const verdict: CheckVerdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : 'PASS';
-  return { checks, verdict, server, source, target };
+  return { checks, verdict, server, source, target, newestMigrationId: server && migrations ? newestMigrationBefore(migrations, server) : undefined };
+}
+
+/** How many of nova's newest migration records preflight reads (newest first: one would do; a few more often hold the instance's own). */
+const RECENT_MIGRATIONS = 20;
+
+/**
+ * The id a migration record made after this preflight must exceed: the instance's newest, when
+ * the recent records hold one, else the newest of any instance (nova's ids only grow). Ids are
+ * per cell database; ferry assumes one nova cell, as the instance's own record would not need.
+ */
+function newestMigrationBefore(a: Answer<Migration[]>, server: Server): number | undefined {
+  if (!a.ok) return undefined;
+  const own = a.value.filter((m) => m.instanceUuid === server.id);
+  return (own.length ? own : a.value).reduce((n, m) => Math.max(n, m.id), 0);
 }
 
 async function askNode(cluster: Cluster, n: NodeConfig): Promise<NodeAnswers> {

@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 import type { MessageRef } from '../command.js';
 import type { Role } from '../config.js';
 import { hasRole } from '../policy.js';
+import { announceChange } from './changes.js';
+import { user } from '../mention.js';
 
 export interface ApprovalRequest<P = unknown> {
   id: string;
@@ -31,17 +33,21 @@ export interface ApprovalDecision {
 
 export type DecideResult<P> =
   | { ok: true; request: ApprovalRequest<P>; decision: ApprovalDecision }
-  | { ok: false; reason: string; request?: ApprovalRequest<P> };
+  | { ok: false; reason: string; request?: ApprovalRequest<P>; expired?: boolean };
 
 const key = (id: string) => `ferry:approval:${id}`;
 const decisionKey = (id: string) => `ferry:approval:${id}:decision`;
 /** Requests and decisions stay readable this long after they expire, for `status` and the audit. */
 const KEEP_SECONDS = 7 * 86400;
+/** Ids of undecided requests, scored by when they expire (the App Home lists them). */
+const PENDING = 'ferry:approvals:pending';
 
 export async function createApproval<P>(redis: Redis, req: Omit<ApprovalRequest<P>, 'id' | 'createdAt' | 'expiresAt'>, ttlSeconds: number): Promise<ApprovalRequest<P>> {
   const now = Date.now();
   const full: ApprovalRequest<P> = { ...req, id: randomUUID().slice(0, 8), createdAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlSeconds * 1000).toISOString() };
   await redis.set(key(full.id), JSON.stringify(full), 'EX', ttlSeconds + KEEP_SECONDS);
+  await redis.zadd(PENDING, Date.parse(full.expiresAt), full.id);
+  await announceChange(redis, 'approval');
   return full;
 }
 
@@ -69,9 +75,9 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
   const { request } = found;
   if (found.decision) {
     const d = found.decision;
-    return { ok: false, reason: `already ${d.decision === 'approve' ? 'approved' : 'rejected'} by <@${d.by}> at ${d.at}`, request };
+    return { ok: false, reason: `already ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${user(d.by)} at ${d.at}`, request };
   }
-  if (now > Date.parse(request.expiresAt)) return { ok: false, reason: `this request expired at ${request.expiresAt}; ask again`, request };
+  if (now > Date.parse(request.expiresAt)) return { ok: false, reason: `this request expired at ${request.expiresAt}; ask again`, request, expired: true };
   if (decision === 'approve') {
     if (userId === request.requestedBy) return { ok: false, reason: 'you cannot approve your own request: another approver must', request };
     if (!hasRole(role, 'approver')) return { ok: false, reason: `approving needs the approver role; you have ${role ?? 'no role'}`, request };
@@ -82,8 +88,10 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
   const won = await redis.set(decisionKey(id), JSON.stringify(d), 'EX', KEEP_SECONDS, 'NX');
   if (won !== 'OK') {
     const other = (await getApproval<P>(redis, id))?.decision;
-    return { ok: false, reason: `already ${other?.decision === 'approve' ? 'approved' : 'rejected'} by <@${other?.by}>`, request };
+    return { ok: false, reason: `already ${other?.decision === 'approve' ? 'approved' : 'rejected'} by ${user(other?.by)}`, request };
   }
+  await redis.zrem(PENDING, id);
+  await announceChange(redis, 'approval');
   return { ok: true, request, decision: d };
 }
 
@@ -93,4 +101,15 @@ export async function decideApproval<P>(redis: Redis, id: string, userId: string
  */
 export async function withdrawDecision(redis: Redis, id: string): Promise<void> {
   await redis.del(decisionKey(id));
+  const found = await getApproval(redis, id);
+  if (found) await redis.zadd(PENDING, Date.parse(found.request.expiresAt), id);
+  await announceChange(redis, 'approval');
+}
+
+/** The requests waiting for a decision now, the soonest to expire first. */
+export async function pendingApprovals(redis: Redis, now = Date.now()): Promise<ApprovalRequest[]> {
+  await redis.zremrangebyscore(PENDING, '-inf', now);
+  const ids = await redis.zrange(PENDING, 0, -1);
+  const found = await Promise.all(ids.map((id) => getApproval(redis, id)));
+  return found.filter((f) => f !== null && !f.decision).map((f) => f!.request);
 }

@@ -14,17 +14,20 @@ import type { Executor } from './approval-actions.js';
 import type { ApprovalRequest } from './approvals.js';
 import { QUEUE, type Jobs } from './jobs.js';
 import { acquireJobLock, releaseLock } from './locks.js';
-import { bootstrapSteps, planTable, type BootstrapSpec, type StepInfo } from '../cluster/bootstrap.js';
+import { approvedSteps, planTable, type BootstrapSpec, type StepInfo } from '../cluster/bootstrap.js';
 import { runStep, StepFailed } from '../cluster/bootstrap-steps.js';
 import { collectStorageHealth, isTransportError, why } from '../cluster/storage-health.js';
-import { findCompute } from '../config.js';
-import { assertVolumeName } from '../cluster/gluster.js';
 import { report, type Report } from '../report.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
+import { user } from '../mention.js';
 
-/** What an approved bootstrap request carries: the plan exactly as the approver saw it. */
+/**
+ * What an approved bootstrap request carries: the spec the approver's plan was
+ * built from. Only the spec is stored; the steps (and their argv) are built
+ * from it again where they run, never read back from Redis.
+ */
 export interface BootstrapPayload {
   spec: BootstrapSpec;
-  steps: StepInfo[];
 }
 
 export interface BootstrapJobData extends BootstrapPayload {
@@ -64,36 +67,47 @@ export const executeBootstrap: Executor = async (request, approvedBy, ctx) => {
 };
 
 /**
- * Queues the run of an approved plan. The steps are built again from the spec
- * and must be the ones shown: a ferry.yml (or ferry) changed in between
- * refuses instead of running something nobody saw.
+ * Queues the run of an approved plan. The spec must still be one ferry.yml
+ * would build: a ferry.yml changed in between refuses instead of running
+ * something nobody saw (the worker checks it again before it runs anything).
  */
 async function startBootstrap(cluster: Cluster, jobs: Jobs, request: Pick<ApprovalRequest<BootstrapPayload>, 'id' | 'line' | 'payload' | 'requestedBy' | 'channel' | 'message'>, approvedBy: string): Promise<Report> {
-  const { spec, steps } = request.payload;
+  const { spec } = request.payload;
   const title = `Bootstrap of ${spec.volume}`;
-  assertVolumeName(spec.volume);
-  const stale = spec.nodes.find((n) => findCompute(cluster.config, n.name)?.fqdn !== n.fqdn);
-  if (stale || JSON.stringify(bootstrapSteps(spec)) !== JSON.stringify(steps)) {
-    return report({ title: `${title} not started`, verdict: 'FAIL', reasons: ['ferry.yml or ferry changed since this plan was shown, so it is not the plan that was approved; nothing was run. Ask again: /gluster bootstrap'] });
+  let steps: StepInfo[];
+  try {
+    steps = approvedSteps(cluster.config, spec);
+  } catch (err) {
+    return report({ title: `${title} not started`, verdict: 'FAIL', reasons: [(err as Error).message] });
   }
   const jobId = `bootstrap-${request.id}`;
   const holder = await acquireJobLock(jobs, QUEUE.bootstrap, volumeLock(spec.volume), jobId);
   if (holder !== null) return report({ title: `${title} not started`, verdict: 'FAIL', reasons: [`a bootstrap of ${spec.volume} is already running (job ${holder})`] });
-  const data: BootstrapJobData = { spec, steps, line: request.line, requestedBy: request.requestedBy, approvedBy, channel: request.channel, message: request.message };
+  const data: BootstrapJobData = { spec, line: request.line, requestedBy: request.requestedBy, approvedBy, channel: request.channel, message: request.message };
   // attempts 1: a failed step is for a person to look at; a crashed worker's job is taken back (stalled), not retried.
   await jobs.queue(QUEUE.bootstrap).add('bootstrap', data, { jobId, attempts: 1, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } });
   return {
-    ...progressReport(spec, steps, steps.map(() => 'pending'), [], `approved by <@${approvedBy}>; queued as job ${jobId}`),
+    ...progressReport(spec, steps, steps.map(() => 'pending'), [], `approved by ${user(approvedBy)}; queued as job ${jobId}`),
     job: { id: jobId, queue: 'bootstrap' },
   };
 }
 
 /** The worker's side: every step in order, progress after each, the lock released at the end. */
 export async function processBootstrap(job: Job<BootstrapJobData>, deps: BootstrapDeps): Promise<BootstrapResult> {
-  const { spec, steps, message } = job.data;
+  const { spec, message } = job.data;
   const holder = await acquireJobLock(deps.jobs, QUEUE.bootstrap, volumeLock(spec.volume), String(job.id));
   if (holder !== null) throw new (await import('bullmq')).UnrecoverableError(`a bootstrap of ${spec.volume} is already running (job ${holder})`);
   try {
+    // Built from the spec here, at run time: argv read back from Redis never runs.
+    let steps: StepInfo[];
+    try {
+      steps = approvedSteps(deps.cluster.config, spec);
+    } catch (err) {
+      const r = report({ title: `Bootstrap of ${spec.volume} not run`, verdict: 'FAIL', reasons: [(err as Error).message] });
+      await record(job, deps, 'fail', r.reasons[0]!);
+      await deps.notifier.update(message, r);
+      return { outcome: 'failed', report: r };
+    }
     const outcomes: Outcome[] = steps.map(() => 'pending');
     const details: string[] = [];
     // Slack updates are paced (about one a second per message) and coalesced, newest wins:
@@ -115,12 +129,14 @@ export async function processBootstrap(job: Job<BootstrapJobData>, deps: Bootstr
         const r = failedReport(spec, steps, outcomes, details, i);
         await record(job, deps, 'fail', r.reasons[0]!);
         await show(r, true);
+        await replyJobEnd(deps, endOf(job, 'FAIL', r.reasons[0]!));
         return { outcome: 'failed', report: r, failedStep: step.id };
       }
     }
     const r = await finalReport(deps.cluster, spec, steps, outcomes, details);
     await record(job, deps, r.verdict === 'OK' ? 'ok' : 'warn', r.reasons.join('; '));
     await show(r, true);
+    await replyJobEnd(deps, endOf(job, r.verdict === 'OK' ? 'OK' : 'WARN', r.reasons.join('; ')));
     return { outcome: 'completed', report: r };
   } finally {
     await releaseLock(deps.jobs.redis, volumeLock(spec.volume), String(job.id));
@@ -131,7 +147,10 @@ export async function processBootstrap(job: Job<BootstrapJobData>, deps: Bootstr
 export async function bootstrapJobFailed(job: Job<BootstrapJobData>, err: Error, deps: Pick<BootstrapDeps, 'jobs' | 'notifier'>): Promise<void> {
   await releaseLock(deps.jobs.redis, volumeLock(job.data.spec.volume), String(job.id));
   await deps.notifier.update(job.data.message, report({ title: `Bootstrap of ${job.data.spec.volume}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: ['Run /gluster bootstrap --dry-run to see where the cluster is; a new run goes on from there.'] }));
+  await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry lost track: ${err.message}`));
 }
+
+const endOf = (job: Job<BootstrapJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.bootstrap, job, `bootstrap of ${job.data.spec.volume}`, verdict, detail);
 
 async function record(job: Job<BootstrapJobData>, deps: BootstrapDeps, outcome: 'ok' | 'warn' | 'fail', detail: string): Promise<void> {
   const d = job.data;

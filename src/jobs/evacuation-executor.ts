@@ -10,6 +10,7 @@ import { diffSnapshot, planEvacuation, requestOf, type EvacuationPlan, type Snap
 import { diffText, planReport } from './evacuation-report.js';
 import { enqueueEvacuation, evacuationJobId, hostEvacuation } from './evacuation.js';
 import { report, type Report } from '../report.js';
+import { approvalOf } from './ask-approval.js';
 
 /** Where the evacuation of a request went when the host changed under it. */
 export const supersededKey = (id: string) => `ferry:evac:${id}:superseded`;
@@ -50,7 +51,7 @@ async function askAgain(request: ApprovalRequest, diff: SnapshotDiff, ctx: Appro
   const old = request.payload as EvacuationPlan;
   const plan = await planEvacuation(cluster, requestOf(old));
   const again = await createApproval(jobs.redis, { kind: 'evacuate', line: request.line, requestedBy: request.requestedBy, channel: request.channel, payload: plan }, config.policy.approvalTtlSeconds);
-  const r = { ...planReport(plan, { diff, approval: { id: again.id, expiresAt: again.expiresAt, requestedBy: again.requestedBy } }), approval: { id: again.id, expiresAt: again.expiresAt } };
+  const r = { ...planReport(plan, { diff, approval: { id: again.id, expiresAt: again.expiresAt, requestedBy: again.requestedBy } }), approval: approvalOf(again, config) };
   const message = await ctx.notifier.post(request.channel, r);
   if (message) await setApprovalMessage(jobs.redis, again.id, message);
   await jobs.redis.set(supersededKey(request.id), again.id, 'EX', 30 * 86400);

@@ -7,6 +7,7 @@ import type { EvacuationPlan, SnapshotDiff } from '../cluster/evacuation-plan.js
 import type { ServerSummary } from '../cluster/nova-types.js';
 import { report, type Report, type Table, type Verdict } from '../report.js';
 import type { EvacuationState, MoveState, MoveStatus } from './evacuation.js';
+import { user } from '../mention.js';
 
 export interface PlanView {
   dryRun?: boolean;
@@ -48,7 +49,7 @@ export function planReport(plan: EvacuationPlan, view: PlanView = {}): Report {
     ? ['Dry run: nothing was started. Without --dry-run the plan waits for approval.']
     : a
       ? [
-          `Request ${a.id} by <@${a.requestedBy}>: an approver other than the requester must approve; it expires at ${a.expiresAt}.`,
+          `Request ${a.id} by ${user(a.requestedBy)}: an approver other than the requester must approve; it expires at ${a.expiresAt}.`,
           `Approval is for exactly this plan: if the instances on ${plan.host} change before it starts, it is asked for again.`,
           `/evacuate status ${a.id} · /evacuate cancel ${a.id}`,
         ]
@@ -122,8 +123,8 @@ export function progressReport(state: EvacuationState, v: EvacuationView): Repor
     verdict: 'INFO',
     reasons: [
       countLine(state),
-      ...(cancel ? [`cancel asked by <@${cancel.by}>: pending migrations dropped, running ones finish`] : []),
-      `asked by <@${v.requestedBy}>, approved by <@${v.approvedBy}>; ${v.plan.concurrency.effective} at once; nova-compute on ${v.plan.host} disabled`,
+      ...(cancel ? [`cancel asked by ${user(cancel.by)}: pending migrations dropped, running ones finish`] : []),
+      `asked by ${user(v.requestedBy)}, approved by ${user(v.approvedBy)}; ${v.plan.concurrency.effective} at once; nova-compute on ${v.plan.host} disabled`,
     ],
     tables: [movesTable(state)],
     notes: [`/evacuate status ${v.evacId} · /evacuate cancel ${v.evacId}`],
@@ -145,7 +146,7 @@ export function summaryReport(state: EvacuationState, v: EvacuationView, still: 
     verdict,
     reasons: [
       `${c.done} of ${state.moves.length} moved · failed ${c.failed} · skipped ${c.skipped} · cancelled ${c.cancelled}`,
-      ...(state.cancel ? [`cancelled by <@${state.cancel.by}> at ${state.cancel.at}`] : []),
+      ...(state.cancel ? [`cancelled by ${user(state.cancel.by)} at ${state.cancel.at}`] : []),
       ...(v.plan.left.length ? [`left on ${host} as planned: ${v.plan.left.map((l) => `${l.instanceName} (${l.status})`).join(', ')}`] : []),
       ...(strays.length ? [`still on ${host}: ${strays.map((i) => `${i.name} (${i.status}${planned.has(i.id) ? '' : ', not in the plan'})`).join(', ')}`] : []),
       ...(still === null ? [`could not list what is left on ${host}: check with /nova list --host ${host}`] : []),

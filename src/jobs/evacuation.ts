@@ -17,7 +17,8 @@ import { report, type Report } from '../report.js';
 import { QUEUE, type Jobs } from './jobs.js';
 import { acquireJobLock, jobAlive, lockKey, releaseLock } from './locks.js';
 import { AlreadyMigrating, enqueueMigration, pendingHeal, type MigrationDeps, type MigrationJobData, type MigrationResult } from './migration.js';
-import { progressReport, summaryReport } from './evacuation-report.js';
+import { counts, progressReport, summaryReport } from './evacuation-report.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 /** The parent job's data: the approved plan and where to report; nothing in it changes while it runs. */
 export interface EvacuationJobData {
@@ -71,7 +72,8 @@ export type EvacuationDeps = MigrationDeps & {
 export const evacuationJobId = (evacId: string) => `evac-${evacId}`;
 /** A child migration's job id: re-adding it after a crash is a no-op. */
 export const childJobId = (evacId: string, instanceId: string) => `evac-${evacId}-${instanceId}`;
-const cancelKey = (evacId: string) => `ferry:evac:${evacId}:cancel`;
+/** Set once someone asked to cancel the evacuation (who, when). */
+export const cancelKey = (evacId: string) => `ferry:evac:${evacId}:cancel`;
 const skippedKey = (evacId: string) => `ferry:evac:${evacId}:skipped`;
 const auditedKey = (evacId: string) => `ferry:evac:${evacId}:audited`;
 const KEEP_SECONDS = 30 * 86400;
@@ -154,7 +156,10 @@ export async function evacuationJobFailed(job: Job<EvacuationJobData>, err: Erro
       notes: [`See what moved: /evacuate status ${d.evacId} · /nova list --host ${d.plan.host}`],
     }),
   );
+  await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry gave up: ${err.message}`));
 }
+
+const endOf = (job: Job<EvacuationJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.evacuate, job, `evacuation of ${job.data.plan.host}`, verdict, detail);
 
 export async function processEvacuation(job: Job<EvacuationJobData>, deps: EvacuationDeps, token?: string): Promise<EvacuationResult> {
   const d = job.data;
@@ -168,6 +173,7 @@ export async function processEvacuation(job: Job<EvacuationJobData>, deps: Evacu
   if (holder !== null) {
     const r = report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${holder}); nothing was started`], notes: [`/evacuate status ${holder.replace(/^evac-/, '')}`] });
     await show(r);
+    await replyJobEnd(deps, endOf(job, 'FAIL', r.reasons[0]!));
     return { report: r };
   }
   await disableHost(deps.cluster, d.plan, log);
@@ -201,6 +207,9 @@ export async function processEvacuation(job: Job<EvacuationJobData>, deps: Evacu
     await deps.audit.record({ user: d.requestedBy, channel: d.channel, command: 'evacuate', line: d.line, outcome, detail: `${d.evacId}: ${summary.reasons[0]}` });
   }
   await releaseLock(deps.jobs.redis, lockKey('host', host), String(job.id));
+  const c = counts(state);
+  const left = state.moves.length - c.done;
+  await replyJobEnd(deps, endOf(job, state.cancel ? 'CANCELLED' : summary.verdict === 'INFO' ? 'OK' : summary.verdict, `${c.done} of ${state.moves.length} moved${left ? `, ${left} not moved` : ''}`));
   return { report: summary };
 }
 

@@ -10,6 +10,7 @@ import { runVolumeStop, type VolumeStopPayload } from '../cluster/volume-stop.js
 import { isTransportError, why } from '../cluster/storage-health.js';
 import { report, type Report } from '../report.js';
 import { outcomeOf } from '../audit.js';
+import { user } from '../mention.js';
 
 async function runApproved(request: ApprovalRequest, approvedBy: string, ctx: ApprovalContext, run: () => Promise<Report>): Promise<Report> {
   let r: Report;
@@ -19,7 +20,7 @@ async function runApproved(request: ApprovalRequest, approvedBy: string, ctx: Ap
     const e = err instanceof Error ? err : new Error(String(err));
     r = report({ title: `${request.line}: not done`, verdict: 'FAIL', reasons: [isTransportError(e) ? why(e) : e.message] });
   }
-  const done = { ...r, notes: [...r.notes, `Asked by <@${request.requestedBy}>, approved by <@${approvedBy}>.`] };
+  const done = { ...r, notes: [...r.notes, `Asked by ${user(request.requestedBy)}, approved by ${user(approvedBy)}.`] };
   await ctx.notifier.update(request.message, done);
   const outcome = outcomeOf(r.verdict);
   await ctx.audit.record({ user: request.requestedBy, channel: request.channel, command: request.kind, line: request.line, outcome, detail: `approved by ${approvedBy}: ${r.reasons[0] ?? r.title}` });

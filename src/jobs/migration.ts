@@ -1,8 +1,9 @@
 /**
  * One live migration as a durable BullMQ job. The job's data says how far it
- * got (queued → issuing → issued); a job taken back after a crash checks nova
- * before it acts, so `nova live-migration` is never issued twice for one move.
+ * got (queued → issuing → issued); a job taken back after it reached `issuing`
+ * checks nova before it acts, so `nova live-migration` is never issued twice for one move.
  */
+import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
 import type { MessageRef } from '../command.js';
@@ -15,6 +16,9 @@ import { acquireJobLock, lockKey, releaseLock } from './locks.js';
 import { adviceFor } from '../cluster/migration-advice.js';
 import { report, type Report, type Verdict } from '../report.js';
 import { ClusterError, NotFoundError } from '../errors.js';
+import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
+import { AIM_AFTER_MS, asksRecord, copyEndEstimate, nextLook, progressDue } from './migration-watch.js';
+import { user } from '../mention.js';
 
 export interface MigrationJobData {
   instanceId: string;
@@ -31,7 +35,10 @@ export interface MigrationJobData {
   /** Entries pending heal on the volume before the move (null: unknown). */
   healBefore: number | null;
   phase: 'queued' | 'issuing' | 'issued';
-  /** The instance's newest migration id in nova just before ferry issued its own (0: none). */
+  /**
+   * The newest migration id in nova before ferry issued its own (0: none): the preflight's
+   * (see MigrationPreflight.newestMigrationId), else read by the job just before issuing.
+   */
   migrationIdBefore?: number;
   issuedAt?: number;
   pollIntervalMs: number;
@@ -55,13 +62,19 @@ export class AlreadyMigrating extends Error {
   }
 }
 
+/**
+ * The job id of a `/migrate`: short enough to type (`migrate-1a2b3c4d`), the same for a
+ * redelivery of the same request (so it is queued once), different for every other request.
+ */
+export const migrationJobId = (instanceId: string, requestId: string) => `migrate-${createHash('sha256').update(`${instanceId} ${requestId}`).digest('hex').slice(0, 8)}`;
+
 /** Takes the instance lock and queues the job. Throws AlreadyMigrating naming the running job. */
 export async function enqueueMigration(jobs: Jobs, jobId: string, data: MigrationJobData): Promise<Job<MigrationJobData>> {
   const holder = await acquireJobLock(jobs, QUEUE.migrate, lockKey('instance', data.instanceId), jobId);
   if (holder !== null) {
     const running = (await jobs.queue(QUEUE.migrate).getJob(holder)) as Job<MigrationJobData> | undefined;
     const d = running?.data;
-    throw new AlreadyMigrating(holder, `${d?.instanceName ?? data.instanceName} is already being migrated${d ? ` to ${d.target}` : ''} (job ${holder}${d ? `, asked by <@${d.requestedBy}>` : ''})`);
+    throw new AlreadyMigrating(holder, `${d?.instanceName ?? data.instanceName} is already being migrated${d ? ` to ${d.target}` : ''} (job ${holder}${d ? `, asked by ${user(d.requestedBy)}` : ''})`);
   }
   return (await jobs.queue(QUEUE.migrate).add('migrate', data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } })) as Job<MigrationJobData>;
 }
@@ -77,9 +90,6 @@ export interface MigrationDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How often the watch asks nova for the bytes copied so far (server-migration-list). */
-const PROGRESS_EVERY_MS = 10_000;
-
 /** Failed polls in a row before the attempt gives up (BullMQ then tries the job again). */
 const MAX_POLL_MISSES = 10;
 
@@ -92,6 +102,7 @@ export async function processMigration(job: Job<MigrationJobData>, deps: Migrati
   const result = await runMigration(job, deps, token);
   // A stuck migration is still nova's: the lock stays until someone looks (a new /migrate finds the stale job done and takes over).
   if (result.outcome !== 'stuck') await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
+  await replyJobEnd(deps, endOf(job, END_VERDICT[result.outcome], result.report.reasons[0] ?? result.report.title));
   return result;
 }
 
@@ -104,49 +115,52 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   };
   let d = job.data;
   if (d.phase !== 'issued') {
-    // Both at once: each nova call costs seconds on a real control node.
-    const [now, latest] = await Promise.all([nova.show(d.instanceId, { minimal: true }), nova.latestMigration(d.instanceId)]);
-    const latestId = latest?.id ?? 0;
-    // Killed while asking nova? The instance moving, or a migration record newer than the one seen
-    // before asking, says nova took it. Being on the target already is no such sign: nova is asked, and the
-    // record it makes (or not) is the answer (an instance already there once came back "Migrated ... OK").
-    const moving = now.status === 'MIGRATING' || now.taskState === 'migrating';
-    const taken = d.phase === 'issuing' && (moving || latestId > (d.migrationIdBefore ?? 0));
-    if (!taken) {
-      d = { ...d, phase: 'issuing', migrationIdBefore: latestId };
-      await job.updateData(d);
-      log.info({ target: d.target }, 'issuing live-migration');
-      const refusal = await issue(deps, d, now);
-      if (refusal) {
-        await show(refusal.report);
-        return refusal;
-      }
+    const sent = await issueOnce(job, deps, log);
+    if (!sent.ok) {
+      await show(sent.refused.report);
+      return sent.refused;
     }
-    d = { ...d, phase: 'issued', issuedAt: d.issuedAt ?? Date.now() };
-    await job.updateData(d);
+    d = sent.data;
   }
   const started = d.issuedAt ?? Date.now();
   let last: Server | undefined;
   let misses = 0;
   let progress: Migration[] = [];
   let progressAt = -Infinity;
+  let lookedAt = -Infinity;
+  let callMs = 0;
+  // When the copy should end (ferry's clock), and the estimate one look was already aimed at.
+  let copyEnd: number | undefined;
+  let aimedAt: number | undefined;
+  // The record as asked together with the look that saw the instance no longer busy (when that look asked).
+  let recordSeen: { record: Migration | undefined } | undefined;
   for (;;) {
+    const aim = copyEnd === undefined || copyEnd === aimedAt ? undefined : copyEnd + AIM_AFTER_MS - callMs;
+    const next = nextLook(Date.now(), lookedAt + d.pollIntervalMs, d.pollIntervalMs, aim);
+    await sleep(next.at - Date.now());
+    if (next.aimed) aimedAt = copyEnd;
     const polled = Date.now();
+    lookedAt = polled;
     // The copy progress changes slowly: ask for it now and then, alongside the show, not as a second call each poll.
-    const progressAsked = polled - progressAt >= PROGRESS_EVERY_MS ? nova.serverMigrations(d.instanceId).catch(() => undefined) : undefined;
+    const progressAsked = progressDue(polled, progressAt, copyEnd, callMs, d.pollIntervalMs) ? nova.serverMigrations(d.instanceId).then((m) => ({ m, at: Date.now() }), () => undefined) : undefined;
     if (progressAsked) progressAt = polled;
+    // Near the end a look asks for nova's record with it: the evidence comes in the same round of calls.
+    const recordAsked = asksRecord(next.aimed, polled + callMs, copyEnd, d.pollIntervalMs) ? newerMigration(deps, d).then((record) => ({ record }), () => undefined) : undefined;
     try {
       last = await nova.show(d.instanceId, { minimal: true });
+      callMs = Date.now() - polled;
       misses = 0;
     } catch (err) {
       // A blip of the control node or nova-api must not end the watch of a migration that goes on regardless.
       if (++misses >= MAX_POLL_MISSES) throw err;
       log.warn({ err, misses }, 'nova show failed while watching; trying again');
-      await sleep(d.pollIntervalMs);
       continue;
     }
     const busy = last.status === 'MIGRATING' || last.taskState !== null;
-    if (!busy) break;
+    if (!busy) {
+      recordSeen = await recordAsked;
+      break;
+    }
     if (Date.now() - started > d.timeoutSeconds * 1000) {
       const r = stuckReport(d, last, started);
       await show(r);
@@ -157,13 +171,15 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new (await import('bullmq')).DelayedError();
     }
-    progress = (await progressAsked) ?? progress;
+    const asked = await progressAsked;
+    if (asked) {
+      progress = asked.m;
+      copyEnd = copyEndEstimate(started, asked.at, asked.m) ?? copyEnd;
+    }
     await show(progressReport(d, last, started, progress));
-    // One look every pollIntervalMs, however long nova took to answer the last one.
-    await sleep(Math.max(0, d.pollIntervalMs - (Date.now() - polled)));
   }
   // Success only on evidence tied to this request: nova's record of it, from the source to the target, completed.
-  const record = await finalMigration(deps, d);
+  const record = await finalMigration(deps, d, recordSeen);
   const result = record && isTheMove(d, record) && last.host === d.target ? await verify(deps, d, last, started, record) : await failed(deps, d, undefined, last, record ?? null);
   const slow = slowCallNotes();
   const final = slow.length ? { ...result, report: { ...result.report, notes: [...result.report.notes, ...slow] } } : result;
@@ -177,14 +193,56 @@ async function newerMigration(deps: MigrationDeps, d: MigrationJobData): Promise
   return latest && latest.id > (d.migrationIdBefore ?? 0) ? latest : undefined;
 }
 
+/**
+ * Sends `nova live-migration` once for this job. A fresh job issues at once: its preflight
+ * read the newest migration id. Only a job taken back after it reached `issuing` (a worker
+ * died, nova's answer was lost) asks nova first whether that call got through; a record
+ * newer than the one seen before, or the instance moving, says it did, and it is not sent again.
+ */
+async function issueOnce(job: Job<MigrationJobData>, deps: MigrationDeps, log: Logger): Promise<{ ok: true; data: MigrationJobData } | { ok: false; refused: MigrationResult }> {
+  const { nova } = deps.cluster;
+  let d = job.data;
+  const retried = d.phase === 'issuing';
+  let taken = false;
+  if (retried || d.migrationIdBefore === undefined) {
+    // Both at once: each nova call costs seconds on a real control node.
+    const [now, latest] = await Promise.all([retried ? nova.show(d.instanceId, { minimal: true }) : undefined, nova.latestMigration(d.instanceId)]);
+    const latestId = latest?.id ?? 0;
+    // Being on the target already is no sign that nova took it: nova is asked, and the record it makes
+    // (or not) is the answer (an instance already there once came back "Migrated ... OK").
+    const moving = now !== undefined && (now.status === 'MIGRATING' || now.taskState === 'migrating');
+    taken = retried && (moving || latestId > (d.migrationIdBefore ?? 0));
+    // Not taken: nothing newer than the mark exists, and a record made from here on lies above both.
+    if (!taken) d = { ...d, migrationIdBefore: Math.max(d.migrationIdBefore ?? 0, latestId) };
+  }
+  let sentAt = Date.now();
+  if (taken) log.info({ target: d.target }, 'an earlier attempt issued the live-migration; watching it');
+  else {
+    d = { ...d, phase: 'issuing' };
+    await job.updateData(d);
+    log.info({ target: d.target }, 'issuing live-migration');
+    const refusal = await sendLiveMigration(deps, d, retried);
+    if (refusal) return { ok: false, refused: refusal };
+    sentAt = Date.now();
+  }
+  d = { ...d, phase: 'issued', issuedAt: d.issuedAt ?? sentAt };
+  await job.updateData(d);
+  return { ok: true, data: d };
+}
+
 /** Statuses after which nova no longer changes a migration record. */
 const FINAL = new Set(['completed', 'error', 'failed', 'cancelled', 'done']);
+/** nova no longer changes a migration record in this status. */
+export const isFinalMigrationStatus = (status: string) => FINAL.has(status);
 /** How many more looks at the record, once the instance is no longer busy: nova marks it completed a little after the instance turns ACTIVE. */
 const RECORD_SETTLE_TRIES = 10;
 
-/** The record of this request once nova has finished with it (or as it last stood, when it does not finish in time). */
-async function finalMigration(deps: MigrationDeps, d: MigrationJobData): Promise<Migration | undefined> {
-  let record = await newerMigration(deps, d);
+/**
+ * The record of this request once nova has finished with it (or as it last stood, when it does not finish in time).
+ * `seen`: the record as asked together with the look that saw the end, when that look asked.
+ */
+async function finalMigration(deps: MigrationDeps, d: MigrationJobData, seen?: { record: Migration | undefined }): Promise<Migration | undefined> {
+  let record = seen ? seen.record : await newerMigration(deps, d);
   for (let i = 0; record && !FINAL.has(record.status) && i < RECORD_SETTLE_TRIES; i++) {
     await sleep(d.pollIntervalMs);
     record = await newerMigration(deps, d);
@@ -199,20 +257,22 @@ function isTheMove(d: MigrationJobData, m: Migration): boolean {
 
 /**
  * Calls `nova live-migration` once. Returns the failed result when nova refused
- * (400/409: nothing started); undefined when it was accepted, or when a 409 says
- * an earlier call of ours already started it. Without nova's answer (SSH dropped,
- * timed out) it throws: whether it started is unknown, and the retry's check decides.
+ * (400/409: nothing started); undefined when it was accepted, or, on a retried attempt,
+ * when a 409 says the instance is migrating (an earlier call of ours started it).
+ * Without nova's answer (SSH dropped, timed out) it throws: whether it started is
+ * unknown, and the retry's check decides.
  */
-async function issue(deps: MigrationDeps, d: MigrationJobData, before: Server): Promise<MigrationResult | undefined> {
+async function sendLiveMigration(deps: MigrationDeps, d: MigrationJobData, retried: boolean): Promise<MigrationResult | undefined> {
   const { nova } = deps.cluster;
   try {
     await nova.liveMigrate(d.instanceId, d.target);
     return undefined;
   } catch (err) {
     if (!(err instanceof ClusterError) && !(err instanceof NotFoundError)) throw err;
-    const again = err instanceof ClusterError && err.kind === 'Conflict' ? await nova.show(d.instanceId).catch(() => before) : before;
-    if (again.status === 'MIGRATING' || again.taskState === 'migrating') return undefined;
-    return failed(deps, d, err.message, before);
+    // On a first attempt no earlier call of ours exists: a migration already running is someone else's, and nova refused this one.
+    const now = await nova.show(d.instanceId, { minimal: true });
+    if (retried && err instanceof ClusterError && err.kind === 'Conflict' && (now.status === 'MIGRATING' || now.taskState === 'migrating')) return undefined;
+    return failed(deps, d, err.message, now);
   }
 }
 
@@ -224,7 +284,13 @@ export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error,
     d.message,
     report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`], requestedBy: d.requestedBy }),
   );
+  await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry lost track: ${err.message}`));
 }
+
+// stuck: still migrating when ferry stopped watching, so how it ends is not known.
+const END_VERDICT: Record<MigrationOutcome, JobEndVerdict> = { completed: 'OK', warning: 'WARN', failed: 'FAIL', stuck: 'UNKNOWN' };
+
+const endOf = (job: Job<MigrationJobData>, verdict: JobEndVerdict, detail: string) => jobEnd(QUEUE.migrate, job, `migration of ${job.data.instanceName} to ${job.data.target}`, verdict, detail);
 
 const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 
@@ -302,7 +368,9 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
       ? `nova accepted the request but recorded no migration for it (no migration newer than ${d.migrationIdBefore ?? 0}); ${d.instanceName} is on ${now.host ?? 'an unknown host'}`
       : record.status === 'completed'
         ? `migration ${record.id} completed from ${record.sourceCompute ?? '?'} to ${record.destCompute ?? '?'}, not from ${d.source || '?'} to ${d.target}; ${d.instanceName} is on ${now.host ?? 'an unknown host'}`
-        : `migration ${record.id} ${record.status}`;
+        : record.status === 'cancelled'
+          ? `migration ${record.id} was aborted (nova recorded it cancelled); ${d.instanceName} did not move: it is ${now.status} on ${now.host ?? 'an unknown host'}`
+          : `migration ${record.id} ${record.status}`;
     // Without a record nothing ties an action to this request: name the newest with its start time.
     const why = !record
       ? action ? `newest live-migration action ${action.requestId} (started ${action.startTime ?? '?'}): ${detail ?? action.message ?? 'no error recorded'}` : 'nova lists no live-migration action for it'
@@ -310,7 +378,7 @@ async function failed(deps: MigrationDeps, d: MigrationJobData, refusal: string 
     cause = [why, what].filter(Boolean).join('; ');
   }
   const r = report({
-    title: `Migration of ${d.instanceName} to ${d.target} failed`,
+    title: `Migration of ${d.instanceName} to ${d.target} ${record?.status === 'cancelled' ? 'was aborted' : 'failed'}`,
     verdict: 'FAIL',
     reasons: [cause],
     tables: [{ title: 'State', columns: ['Field', 'Before', 'Now'], rows: stateRows(d, now) }],

@@ -15,6 +15,12 @@ export interface Notifier {
   update(message: MessageRef | undefined, report: Report): Promise<void>;
   /** A new message in a channel (an evacuation's summary, an approval request). */
   post(channel: string, report: Report): Promise<MessageRef | undefined>;
+  /**
+   * One line in the message's thread, as a new message so that its mentions
+   * notify (an update in place notifies nobody); nothing for a CLI request.
+   * Resolves when sent or given up.
+   */
+  reply(message: MessageRef | undefined, line: string): Promise<void>;
 }
 
 /** Slack when a bot token is configured; otherwise nothing beyond the job's own progress. */
@@ -32,6 +38,10 @@ export function createNotifier(config: Config, log: Logger, poster?: SlackPoster
         log.warn({ err }, 'message not posted');
         return undefined;
       });
+    },
+    async reply(message, line) {
+      if (!slack || !message || message.channel === 'cli') return;
+      await slack.reply(message, line).catch((err: Error) => log.warn({ err }, 'thread reply not posted'));
     },
   };
 }

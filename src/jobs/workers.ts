@@ -7,6 +7,7 @@ import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bu
 import type { Runtime } from '../runtime.js';
 import { isConnectionLoss, waitingConnection } from '../redis.js';
 import type { Notifier } from './notifier.js';
+import type { Report } from '../report.js';
 import { LOCK_MS, MAX_STALLED, PREFIX, QUEUE, STALLED_CHECK_MS, jobsWith, type Jobs } from './jobs.js';
 import { migrationJobFailed, processMigration, type MigrationJobData } from './migration.js';
 import { watchSlowCalls } from '../cluster/slow-calls.js';
@@ -40,22 +41,22 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
     return c as unknown as ConnectionOptions;
   };
   let stopping = false;
-  const migrate = new Worker<MigrationJobData>(QUEUE.migrate, (job, token) => watchSlowCalls(log.child({ jobId: job.id }), () => processMigration(job, { ...deps, stopping: () => stopping }, token)), {
+  const migrate = new Worker<MigrationJobData>(QUEUE.migrate, (job, token) => watchSlowCalls(log.child({ jobId: job.id }), () => processMigration(job, { ...deps, notifier: forJob(notifier, job), stopping: () => stopping }, token)).then(named(job)), {
     ...common,
     connection: connection(),
     // Each job mostly waits on nova; the evacuation decides how many run at once.
     concurrency: 64,
   });
-  whenGivenUp(migrate, 'migration', (job, err) => migrationJobFailed(job, err, deps));
-  const evacuate = new Worker<EvacuationJobData>(QUEUE.evacuate, (job, token) => processEvacuation(job, { ...deps, audit: rt.audit, stopping: () => stopping }, token), {
+  whenGivenUp(migrate, 'migration', (job, err) => migrationJobFailed(job, err, { ...deps, notifier: forJob(notifier, job) }));
+  const evacuate = new Worker<EvacuationJobData>(QUEUE.evacuate, (job, token) => processEvacuation(job, { ...deps, notifier: forJob(notifier, job), audit: rt.audit, stopping: () => stopping }, token).then(named(job)), {
     ...common,
     connection: connection(),
     // A parent job only starts and watches its migration jobs.
     concurrency: 64,
   });
-  whenGivenUp(evacuate, 'evacuation', (job, err) => evacuationJobFailed(job, err, deps));
-  const bootstrap = new Worker<BootstrapJobData>(QUEUE.bootstrap, (job) => processBootstrap(job, { ...deps, audit: rt.audit }), { ...common, connection: connection(), concurrency: 4 });
-  whenGivenUp(bootstrap, 'bootstrap', (job, err) => bootstrapJobFailed(job, err, deps));
+  whenGivenUp(evacuate, 'evacuation', (job, err) => evacuationJobFailed(job, err, { ...deps, notifier: forJob(notifier, job) }));
+  const bootstrap = new Worker<BootstrapJobData>(QUEUE.bootstrap, (job) => processBootstrap(job, { ...deps, notifier: forJob(notifier, job), audit: rt.audit }).then(named(job)), { ...common, connection: connection(), concurrency: 4 });
+  whenGivenUp(bootstrap, 'bootstrap', (job, err) => bootstrapJobFailed(job, err, { ...deps, notifier: forJob(notifier, job) }));
   /** Logs every failed attempt; after the last one, `cleanup` releases the job's lock and says so in its message. */
   function whenGivenUp<T>(worker: Worker<T>, what: string, cleanup: (job: Job<T>, err: Error) => Promise<void>) {
     worker.on('failed', (job: Job<T> | undefined, err: Error) => {
@@ -84,4 +85,15 @@ export function startWorkers(rt: Runtime & { jobs: Jobs }, notifier: Notifier): 
       for (const c of connections) c.disconnect();
     },
   };
+}
+
+/** The notifier of one job: every message it shows names the job (`job ID`), in Slack and in the terminal. */
+function forJob(notifier: Notifier, job: Job): Notifier {
+  const jobId = String(job.id);
+  return { ...notifier, update: (m, r) => notifier.update(m, { ...r, jobId }), post: (c, r) => notifier.post(c, { ...r, jobId }) };
+}
+
+/** The job's final report names the job too (`ferry run`, `/evacuate status`). */
+function named(job: Job) {
+  return <R extends { report: Report }>(r: R): R => ({ ...r, report: { ...r.report, jobId: String(job.id) } });
 }

@@ -32,7 +32,7 @@ export interface LabModelHandle extends LabModel {
 /** Every fault name `fault()` accepts. Transport faults are the SSH servers' and are ignored here. */
 export const LAB_FAULTS = [
   'brick-down', 'brick-up', 'glusterd-down', 'glusterd-up', 'gluster-version', 'cache-unsafe', 'cache-safe',
-  'unmount', 'mount', 'fuse-dead', 'gluster-locked', 'gluster-unlocked', 'migration-fails', 'migration-ok', 'service-disable', 'service-enable',
+  'unmount', 'mount', 'fuse-dead', 'gluster-locked', 'gluster-unlocked', 'migration-fails', 'migration-ok', 'post-migration-stall', 'service-disable', 'service-enable',
   'nova-compute-down', 'nova-compute-up', 'instance-add', 'instance-state',
   'down', 'up', 'hang', 'unhang', 'slow', 'latency',
 ] as const;
@@ -184,6 +184,14 @@ function applyFault(state: LabState, node: LabNode, fault: string, arg: string |
     case 'migration-ok':
       delete node.migrationFailure;
       break;
+    case 'post-migration-stall': {
+      // nova's post-live-migration steps (port bindings, volume connections) taking long: the record stays post-migrating.
+      requireCompute(node, fault);
+      const seconds = Number(requireArg(arg, fault, 'seconds'));
+      if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`lab fault post-migration-stall: ${JSON.stringify(arg)} is not a number of seconds`);
+      node.postMigrationStallSeconds = seconds;
+      break;
+    }
     case 'service-disable':
     case 'service-enable':
     case 'nova-compute-down':

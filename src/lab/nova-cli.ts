@@ -125,8 +125,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
     usage: '<server> <migration>',
     spec: {},
     positional: [2, 2],
-    run: ({ ctx }, p) => {
-      const err = abortMigration(ctx.state, server(ctx.state, p.positional[0]!), p.positional[1]!, ctx.now);
+    run: ({ ctx, microversion }, p) => {
+      const err = abortMigration(ctx.state, server(ctx.state, p.positional[0]!), p.positional[1]!, ctx.now, microversion);
       if (err) apiError(err);
       return '';
     },

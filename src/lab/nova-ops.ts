@@ -103,7 +103,8 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
   const slots = Math.max(1, source.maxLiveMigrations);
   const startsAt = ahead.length < slots ? now : Math.max(now, ahead[ahead.length - slots]!);
   // A refused migration fails early, the way libvirt refuses before copying memory.
-  const endsAt = startsAt + (failure === undefined ? full : Math.min(full / 2, 1000));
+  const postMs = failure === undefined ? (source.postMigrationStallSeconds ?? 0) * 1000 : 0;
+  const endsAt = startsAt + (failure === undefined ? full + postMs : Math.min(full / 2, 1000));
   const migration = recordMigration(state, inst, now, {
     dest: host,
     status: startsAt > now ? 'queued' : 'running',
@@ -112,6 +113,7 @@ export function startLiveMigration(state: LabState, inst: Instance, host: string
     endsAt,
     outcome: failure === undefined ? 'completed' : 'error',
     ...(failure === undefined ? {} : { failure }),
+    ...(postMs > 0 ? { postMs } : {}),
   });
   inst.status = 'MIGRATING';
   inst.taskState = 'migrating';
@@ -162,12 +164,16 @@ function conductorRefusal(state: LabState, inst: Instance, reason: string, now: 
   return migration;
 }
 
+const inProgress = (m: Migration) => m.status === 'queued' || m.status === 'running' || m.status === 'post-migrating';
+
 /** Applies every migration whose time has come (called before each command). */
 export function advanceNova(state: LabState, now: number): void {
   for (const m of state.migrations) {
-    if (m.status === 'queued' && m.startsAt <= now) m.status = 'running';
-    if (m.status !== 'running' || m.endsAt > now) continue;
     const inst = state.instances.find((i) => i.id === m.instanceId);
+    if (m.abortAt !== undefined && m.abortAt <= now && abortTakes(m, inst, m.abortAt)) continue;
+    if (m.status === 'queued' && m.startsAt <= now) m.status = 'running';
+    if (m.status === 'running' && m.postMs !== undefined && m.endsAt - m.postMs <= now) m.status = 'post-migrating';
+    if ((m.status !== 'running' && m.status !== 'post-migrating') || m.endsAt > now) continue;
     m.status = m.outcome;
     m.updatedAt = m.endsAt;
     if (!inst) continue;
@@ -198,39 +204,80 @@ export function migrationProgress(state: LabState, m: Migration, now: number): {
   return { total, processed: Math.floor(total * fraction) };
 }
 
-/** Migrations nova lists under a server (GET /servers/{id}/migrations): in-progress live migrations only. */
+/** Migrations nova lists under a server (GET /servers/{id}/migrations): the in-progress ones (queued, preparing, running, post-migrating). */
 export function runningMigrations(state: LabState, inst: Instance): Migration[] {
-  return state.migrations.filter((m) => m.instanceId === inst.id && (m.status === 'running' || m.status === 'queued'));
+  return state.migrations.filter((m) => m.instanceId === inst.id && inProgress(m));
 }
 
-/** DELETE /servers/{id}/migrations/{mid}: cancels a running live migration. */
-export function abortMigration(state: LabState, inst: Instance, migrationId: string, now: number): ApiError | undefined {
+/** How long the source compute takes to act on an accepted abort of a running migration (libvirt's abortJob, then the rollback). */
+export const ABORT_TAKES_MS = 1000;
+
+/**
+ * DELETE /servers/{id}/migrations/{mid} as nova 26 answers it (compute/api.py live_migrate_abort):
+ * the instance must be in task_state migrating (409), the migration must be its own (404) and
+ * running, or also queued/preparing from microversion 2.65 (400). Accepted (202), it is a cast
+ * to the source compute: a queued migration is dropped at once, a running one a moment later,
+ * unless it has finished copying by then (see abortTakes).
+ */
+export function abortMigration(state: LabState, inst: Instance, migrationId: string, now: number, microversion: number): ApiError | undefined {
+  if (inst.taskState !== 'migrating') {
+    return { kind: 'Conflict', code: 409, message: `Cannot 'abort live migration' instance ${inst.id} while it is in task_state ${inst.taskState ?? 'None'}` };
+  }
   const m = state.migrations.find((x) => String(x.id) === migrationId && x.instanceId === inst.id);
   if (!m) return { kind: 'NotFound', code: 404, message: `Migration ${migrationId} not found for instance ${inst.id}` };
-  if (m.status !== 'running' && m.status !== 'queued') {
+  const allowed = microversion >= 2.65 ? ['running', 'queued', 'preparing'] : ['running'];
+  if (!allowed.includes(m.status)) {
     return {
       kind: 'BadRequest',
       code: 400,
       message: `Migration ${m.id} state of instance ${inst.id} is ${m.status}. Cannot abort live migration while the migration is in this state.`,
     };
   }
-  m.status = 'cancelled';
-  m.updatedAt = now;
-  inst.status = 'ACTIVE';
-  inst.taskState = null;
-  inst.updated = now;
-  const action = [...inst.actions].reverse().find((a) => a.action === 'live-migration');
-  const event = action?.events[0];
-  if (event) Object.assign(event, { finish: now, result: 'Error', traceback: 'nova.exception.MigrationPreCheckError: cancelled by user\n' });
+  m.abortAt = m.status === 'queued' ? now : now + ABORT_TAKES_MS;
   inst.actions.push({
     action: 'live_migration_cancel',
     requestId: requestId(),
     message: null,
     startTime: now,
     updatedAt: now,
-    events: [{ event: 'compute_live_migration_abort', start: now, finish: now, result: 'Success', traceback: null }],
+    events: [{ event: 'compute_live_migration_abort', start: now, finish: null, result: null, traceback: null, host: inst.host }],
   });
+  advanceNova(state, now);
   return undefined;
+}
+
+/**
+ * The source compute acting on an abort at `at`. Still copying (or queued): the migration is
+ * cancelled and rolled back, the instance ACTIVE where it was; the live-migration action
+ * itself is not an error (nova's rollback raises nothing). Copy already done: nova's
+ * InvalidMigrationState fails the abort's event and the migration goes on. true when cancelled.
+ */
+function abortTakes(m: Migration, inst: Instance | undefined, at: number): boolean {
+  const cancel = inst?.actions.filter((a) => a.action === 'live_migration_cancel').at(-1);
+  const event = cancel?.events[0];
+  m.abortAt = undefined;
+  const copied = m.endsAt - (m.postMs ?? 0);
+  if (inProgress(m) && (m.status === 'queued' || at < copied)) {
+    m.status = 'cancelled';
+    m.updatedAt = at;
+    if (inst) {
+      inst.status = 'ACTIVE';
+      inst.taskState = null;
+      inst.updated = at;
+      const live = [...inst.actions].reverse().find((a) => a.action === 'live-migration');
+      const liveEvent = live?.events[0];
+      if (liveEvent && liveEvent.finish === null) Object.assign(liveEvent, { finish: at, result: 'Success' });
+      if (live) live.updatedAt = at;
+    }
+    if (event) Object.assign(event, { finish: at, result: 'Success' });
+    if (cancel) cancel.updatedAt = at;
+    return true;
+  }
+  const status = !inProgress(m) ? m.status : at >= m.endsAt ? m.outcome : 'post-migrating';
+  const message = `Migration ${m.id} state of instance ${m.instanceId} is ${status}. Cannot abort live migration while the migration is in this state.`;
+  if (event) Object.assign(event, { finish: at, result: 'Error', details: message, traceback: `nova.exception.InvalidMigrationState: ${message}\n` });
+  if (cancel) Object.assign(cancel, { message: 'Error', updatedAt: at });
+  return false;
 }
 
 /** nova's host_status: UP, DOWN (service down) or MAINTENANCE (service disabled). */

@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParsedArgs } from './cli-args.js';
 import { failure, result, type CommandContext, type LabCommand } from './exec-result.js';
-import { advanceNova, findServer, hostStatus, startLiveMigration } from './nova-ops.js';
+import { abortMigration, advanceNova, findServer, hostStatus, startLiveMigration } from './nova-ops.js';
 import { extendedAttributes, hypervisorId, migrationEnds } from './nova-views.js';
 import { isoMicro, isoZ, prettyTable, pyDumps, pyJson } from './py-format.js';
 import { hostId, nodeOf, type Instance, type LabState } from './state.js';
@@ -27,7 +27,7 @@ function server(state: LabState, ref: string): Instance {
 }
 
 /** The sub-commands the lab knows, longest first so `server migration list` wins over `server migrate`. */
-const COMMANDS = ['server migration list', 'compute service list', 'server show', 'server list', 'server migrate', 'hypervisor list'];
+const COMMANDS = ['server migration list', 'server migration abort', 'compute service list', 'server show', 'server list', 'server migrate', 'hypervisor list'];
 
 /** `openstack ...` on the control node. */
 export const openstackCommand: LabCommand = (ctx, args) => {
@@ -60,6 +60,8 @@ export const openstackCommand: LabCommand = (ctx, args) => {
         const a = p({ values: ['--server', '--host', '--status', '--type', '--limit', '--marker'] });
         return emitList(a, migrationList(ctx.state, a, microversion));
       }
+      case 'server migration abort':
+        return abort(ctx, p({}), microversion);
       case 'server migrate':
         return migrate(ctx, p({ values: ['--host'], flags: ['--live-migration', '--shared-migration', '--block-migration', '--wait'] }), microversion);
       case 'compute service list': {
@@ -230,5 +232,15 @@ function migrate(ctx: CommandContext, a: ParsedArgs, microversion: number) {
   if (microversion < 30) throw new OscError('--os-compute-api-version 2.30 or greater is required when using --host');
   const started = startLiveMigration(ctx.state, inst, host, ctx.now);
   if ('kind' in started) throw new OscError(`${started.message} (HTTP ${started.code})`);
+  return result('');
+}
+
+/** `openstack server migration abort X ID` (openstackclient 6.0): needs 2.24; prints nothing when nova accepts it. */
+function abort(ctx: CommandContext, a: ParsedArgs, microversion: number) {
+  const [ref, id] = a.positional;
+  if (ref === undefined || id === undefined) throw new OscError('openstack server migration abort: error: the following arguments are required: <server>, <migration>', 2);
+  if (microversion < 24) throw new OscError('--os-compute-api-version 2.24 or greater is required to support the server migration abort command');
+  const err = abortMigration(ctx.state, server(ctx.state, ref), id, ctx.now, Number(`2.${microversion}`));
+  if (err) throw new OscError(`${err.message} (HTTP ${err.code})`);
   return result('');
 }

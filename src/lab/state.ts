@@ -49,6 +49,8 @@ export interface LabNode {
   maxLiveMigrations: number;
   /** migration-fails fault: migrations from this node fail with this message. */
   migrationFailure?: string;
+  /** post-migration-stall fault: migrations from this node stay post-migrating this long after the copy. */
+  postMigrationStallSeconds?: number;
   dirs: Map<string, { owner: string; mode: string }>;
   files: Map<string, LocalFile>;
 }
@@ -134,7 +136,7 @@ export interface Migration {
   source: string;
   /** null when the conductor refused the migration before picking a destination (real nova leaves dest_compute unset). */
   dest: string | null;
-  status: 'queued' | 'running' | 'completed' | 'error' | 'cancelled';
+  status: 'queued' | 'running' | 'post-migrating' | 'completed' | 'error' | 'cancelled';
   createdAt: number;
   updatedAt: number | null;
   /** When it starts copying (later than createdAt while queued behind another migration from the same host). */
@@ -143,6 +145,10 @@ export interface Migration {
   endsAt: number;
   outcome: 'completed' | 'error';
   failure?: string;
+  /** The last postMs before endsAt: copied, nova finishing on the destination (status post-migrating). */
+  postMs?: number;
+  /** When an accepted live-migration-abort reaches the source compute. */
+  abortAt?: number;
 }
 
 export interface LabState {

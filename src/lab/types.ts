@@ -37,7 +37,7 @@ export interface LabModel {
   readonly nodes: readonly string[];
   /** Runs one command line, exactly as received over SSH, on a node. */
   run(node: string, commandLine: string): Promise<LabExecResult>;
-  /** Cluster-level faults (brick-down, glusterd-down, gluster-version V, cache-unsafe, unmount, migration-fails MSG, ...). */
+  /** Cluster-level faults (brick-down, glusterd-down, gluster-version V, cache-unsafe, unmount, migration-fails MSG, post-migration-stall S, ...). */
   fault(node: string, fault: string, arg?: string): void;
   /** Every command received, oldest first. */
   calls(): LabCall[];

@@ -16,9 +16,10 @@ import type { Runtime } from '../runtime.js';
 import { boltLogger, type Logger } from '../log.js';
 import { dispatch, type DispatchDeps } from '../dispatch.js';
 import { report as makeReport, type Report } from '../report.js';
-import { SlackPoster, approvalActions, slackErrorCode } from './poster.js';
+import { SlackPoster, approvalActions, lineActions, slackErrorCode, type MessageAction } from './poster.js';
 import { GroupRoles } from './group-roles.js';
 import { tokenCheck } from './token-check.js';
+import { startHomeRefresh } from './home-refresh.js';
 import { createMetrics, type AckKind, type Metrics } from '../metrics.js';
 import { HEALTH_PATHS, createHealth, redisReady, type Health } from '../health.js';
 
@@ -138,21 +139,22 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   /** true the first time a key is seen; a redelivery finds it taken. */
   const firstTime = runtime.firstDelivery;
 
-  app.command(SLASH, async ({ command, ack, respond, context }) => {
-    await ack();
-    acked('command', context);
-    const line = `${command.command} ${command.text}`.trim();
-    // Tracked from the ack on, so stop() waits for it even before it reaches the dispatcher.
-    await track(
+  type Respond = Parameters<SlackPoster['respond']>[0];
+  /**
+   * Runs one slash line for one user and answers in the channel (or only to them): the
+   * path of every slash command, and of a button that offers a line (see lineActions).
+   */
+  const answer = (req: { line: string; userId: string; channelId: string; channelName: string; requestId: string; dedupKey: string }, respond: Respond) =>
+    track(
       (async () => {
         if (!serving) return poster.respond(respond, stoppingReport);
-        if (!(await firstTime(`cmd:${command.trigger_id}`))) return;
+        if (!(await firstTime(req.dedupKey))) return;
         let message: MessageRef | undefined;
         // Set once Slack said ferry is not in the channel: the command goes on without a message (as in a terminal).
         let notIn = false;
-        const post = async (r: Report, actions?: ReturnType<typeof approvalActions>) => {
+        const post = async (r: Report, actions?: MessageAction[]) => {
           if (notIn) return undefined;
-          return poster.post(command.channel_id, r, actions).catch((err: unknown) => {
+          return poster.post(req.channelId, r, actions).catch((err: unknown) => {
             if (!isNotInChannel(err)) throw err;
             notIn = true;
             return undefined;
@@ -163,19 +165,36 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
           else await poster.update(message, r);
           return message;
         };
-        const outcome = await dispatch({ line, userId: command.user_id, channel: command.channel_id, requestId: command.trigger_id, progress }, deps);
-        const actions = approvalActions(outcome.report);
+        const outcome = await dispatch({ line: req.line, userId: req.userId, channel: req.channelId, requestId: req.requestId, progress }, deps);
+        const actions = [...(approvalActions(outcome.report) ?? []), ...lineActions(outcome.report)];
         if (outcome.ephemeral) await poster.respond(respond, outcome.report);
         // A job now owns the message and updates it to the end.
         else if (message && outcome.report.job) return;
         else if (message) await poster.update(message, outcome.report, actions);
-        else if (!(await post(outcome.report, actions))) await poster.respond(respond, notInChannelReport(outcome.report, command.channel_name));
+        else if (!(await post(outcome.report, actions))) await poster.respond(respond, notInChannelReport(outcome.report, req.channelName));
       })().catch(async (err: Error) => {
-        log.error({ err, line }, 'answering a slash command failed');
+        log.error({ err, line: req.line }, 'answering a slash command failed');
         // The user would otherwise see nothing at all; the response_url may work where the Web API did not.
         await poster.respond(respond, failedReport(err)).catch(() => {});
       }),
     );
+
+  app.command(SLASH, async ({ command, ack, respond, context }) => {
+    await ack();
+    acked('command', context);
+    const line = `${command.command} ${command.text}`.trim();
+    // Tracked from the ack on, so stop() waits for it even before it reaches the dispatcher.
+    await answer({ line, userId: command.user_id, channelId: command.channel_id, channelName: command.channel_name, requestId: command.trigger_id, dedupKey: `cmd:${command.trigger_id}` }, respond);
+  });
+
+  // A button offering a slash line (e.g. /migrate abort cirros1 under /evacuate cancel): the presser's own
+  // request, routed, role-checked and audited exactly as if they had typed it.
+  app.action(/^ferry_run_\d+$/, async ({ action, body, ack, respond, context }) => {
+    await ack();
+    acked('action', context);
+    if (body.type !== 'block_actions' || !('value' in action) || typeof action.value !== 'string') return;
+    const channel = body.channel as { id?: string; name?: string } | undefined;
+    await answer({ line: action.value, userId: body.user.id, channelId: channel?.id ?? '', channelName: channel?.name ?? '', requestId: body.trigger_id, dedupKey: `act:${body.trigger_id}` }, respond);
   });
 
   app.action(/^ferry_(approve|reject)$/, async ({ action, body, ack, respond, context }) => {
@@ -197,6 +216,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         await poster.respond(respond, failedReport(err)).catch(() => {});
       }),
     );
+  });
+
+  // The Home tab: published when opened, and again when what it shows changes (home-refresh.ts).
+  const home = runtime.jobs ? startHomeRefresh({ jobs: runtime.jobs, client: new WebClient(token, { ...clientOptions, logger: quietLog }), log, redisUrl: config.redis.url, mayView: async (id) => (await groups.roleOf(id)) !== null }) : undefined;
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home' || !home) return;
+    await track(home.opened(event.user).catch((err: Error) => log.error({ err }, 'publishing the App Home failed')));
   });
 
   app.error(async (err) => {
@@ -222,6 +248,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       health.stopping();
       tokenChecker.stop();
       await Promise.allSettled([...inFlight]);
+      await home?.close();
       await app.stop();
     },
   };

@@ -3,11 +3,12 @@
  * the main table as the one table block, other tables as preformatted text or
  * thread replies, long ones cut with a visible note.
  */
-import { MENTION, type Report, type Table, type Verdict } from '../report.js';
+import type { Report, Table, Verdict } from '../report.js';
+import { onlyUser, renderMentions, user } from '../mention.js';
 import { formatTextTable } from '../cli/render-terminal.js';
 import { EMPTY_CELL, SLACK_LIMITS, textLength, type SlackBlock, type SlackMessage } from './limits.js';
 
-export { EMPTY_CELL, SLACK_LIMITS, checkSlackLimits, slackLimitViolations, textLength, type SlackBlock, type SlackLimitCode, type SlackLimitViolation, type SlackMessage } from './limits.js';
+export { EMPTY_CELL, SLACK_LIMITS, VIEW_LIMITS, checkSlackLimits, slackLimitViolations, slackViewViolations, textLength, type SlackBlock, type SlackLimitCode, type SlackLimitViolation, type SlackMessage } from './limits.js';
 
 /** ferry's own, tighter limits, so a rendered message always passes Slack's. */
 export const RENDER_LIMITS = {
@@ -42,11 +43,16 @@ const VERDICT_EMOJI: Record<Verdict, string> = {
  */
 export function renderSlack(report: Report): SlackMessage[] {
   const title = oneLine(report.title) || 'ferry';
-  const first: SlackBlock[] = [header(`${VERDICT_EMOJI[report.verdict]} ${title}`)];
+  // A request waiting for approval has not happened yet, whatever its plan's verdict.
+  const first: SlackBlock[] = [header(`${report.approval ? ':hourglass_flowing_sand:' : VERDICT_EMOJI[report.verdict]} ${title}`)];
   const reasons = reasonLines(report, (s) => `*${s}*`, escapeMrkdwn);
   if (reasons.length > 0) first.push(section(fitLines(reasons, SLACK_LIMITS.textObject, 'reasons', italic)));
   const tail: SlackBlock[] = [];
-  if (report.requestedBy) tail.push(context(`asked by ${escapeMrkdwn(`<@${report.requestedBy}>`)}`));
+  // A user group mention, unescaped, pings the approvers where the request is posted.
+  const ping = report.approval?.approvers ? `<!subteam^${report.approval.approvers}>` : '';
+  if (ping) tail.push(context(`${ping} your approval is asked for`));
+  const who = [report.requestedBy ? `asked by ${escapeMrkdwn(user(report.requestedBy))}` : '', report.jobId ? `job ${escapeMrkdwn(report.jobId)}` : ''].filter(Boolean);
+  if (who.length) tail.push(context(who.join(' · ')));
   if (report.notes.length > 0) {
     const notes = report.notes.map((n) => escapeMrkdwn(cut(oneLine(n), RENDER_LIMITS.line)));
     tail.push(context(fitLines(notes, SLACK_LIMITS.textObject, 'notes', italic)));
@@ -85,7 +91,7 @@ export function renderSlack(report: Report): SlackMessage[] {
     if (i === 0) {
       const plain = reasonLines(report, (s) => s, escapeMrkdwn);
       const text = fitLines([escapeMrkdwn(cut(title, RENDER_LIMITS.line)), ...plain], RENDER_LIMITS.fallbackText, 'reasons', (s) => s);
-      return { text, blocks };
+      return { text: ping ? `${ping} ${text}` : text, blocks };
     }
     const label = `${cut(title, SLACK_LIMITS.headerText)} — continued (${i + 1}/${parts})`;
     blocks[0] = context(escapeMrkdwn(label));
@@ -106,12 +112,9 @@ function tableBlocks(table: Table, budget: number): SlackBlock[] {
   if (title) out.push(section(`*${escapeMrkdwn(cut(title, SLACK_LIMITS.headerText))}*`));
   const width = table.rows.reduce((n, r) => Math.max(n, r.length), table.columns.length);
   const shownColumns = Math.min(width, SLACK_LIMITS.tableCellsPerRow);
-  const row = (cells: readonly string[]): { type: 'raw_text'; text: string }[] =>
-    Array.from({ length: shownColumns }, (_, i) => ({
-      type: 'raw_text',
-      text: cut(cells[i] ?? '', RENDER_LIMITS.tableCell) || EMPTY_CELL,
-    }));
-  const rowLength = (r: { text: string }[]): number => r.reduce((n, c) => n + c.text.length, 0);
+  const row = (cells: readonly string[]): TableCell[] =>
+    Array.from({ length: shownColumns }, (_, i) => tableCell(cut(cells[i] ?? '', RENDER_LIMITS.tableCell) || EMPTY_CELL));
+  const rowLength = (r: TableCell[]): number => r.reduce((n, c) => n + cellText(c).length, 0);
 
   const rows = [row(table.columns)];
   let used = textLength(out) + rowLength(rows[0]!) + 200; // 200: the cut note
@@ -139,13 +142,25 @@ function tableBlocks(table: Table, budget: number): SlackBlock[] {
   return out;
 }
 
+type TableCell = { type: 'raw_text'; text: string } | { type: 'rich_text'; elements: [{ type: 'rich_text_section'; elements: [{ type: 'user'; user_id: string }] }] };
+
+/** A cell that is just a user mention token shows the person, as Slack does in text; any other is raw text. */
+function tableCell(text: string): TableCell {
+  const user = onlyUser(text);
+  return user ? { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'user', user_id: user }] }] } : { type: 'raw_text', text: renderMentions(text, 'plain') };
+}
+
+function cellText(c: TableCell): string {
+  return c.type === 'raw_text' ? c.text : `<@${c.elements[0].elements[0].user_id}>`;
+}
+
 /** Right-aligns columns whose shown values are all numbers; undefined when none is. */
-function columnSettings(rows: { text: string }[][]): { align: 'left' | 'right' }[] | undefined {
+function columnSettings(rows: TableCell[][]): { align: 'left' | 'right' }[] | undefined {
   const body = rows.slice(1);
   if (body.length === 0) return undefined;
   const numeric = rows[0]!.map((_, i) =>
-    body.every((r) => /^-?\d+(\.\d+)?%?$/.test(r[i]!.text) || r[i]!.text === EMPTY_CELL) &&
-    body.some((r) => r[i]!.text !== EMPTY_CELL),
+    body.every((r) => /^-?\d+(\.\d+)?%?$/.test(cellText(r[i]!)) || cellText(r[i]!) === EMPTY_CELL) &&
+    body.some((r) => cellText(r[i]!) !== EMPTY_CELL),
   );
   if (!numeric.includes(true)) return undefined;
   return numeric.map((n) => ({ align: n ? 'right' : 'left' }));
@@ -222,7 +237,7 @@ function oneLine(s: string): string {
 }
 
 /** Cuts to at most `max` UTF-16 units, ending with "…", never inside a surrogate pair. */
-function cut(s: string, max: number): string {
+export function cut(s: string, max: number): string {
   if (s.length <= max) return s;
   let out = '';
   for (const ch of s) {
@@ -234,15 +249,9 @@ function cut(s: string, max: number): string {
 
 /**
  * Slack mrkdwn needs &, < and > escaped; nothing else is (docs: "Formatting text").
- * User mentions (`<@U123>`) stay as they are, so Slack shows the person.
+ * Mention tokens (src/mention.ts) become real mentions; text that only looks
+ * like one (`<@U123>`) is escaped like any other.
  */
-function escapeMrkdwn(s: string): string {
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  let out = '';
-  let at = 0;
-  for (const m of s.matchAll(MENTION)) {
-    out += esc(s.slice(at, m.index)) + m[0];
-    at = m.index + m[0].length;
-  }
-  return out + esc(s.slice(at));
+export function escapeMrkdwn(s: string): string {
+  return renderMentions(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), 'slack');
 }

@@ -69,7 +69,7 @@ export function textLength(value: unknown): number {
  * Every Slack limit a message breaks, with the error Slack answers it with.
  * Takes a message as posted (`text`, `blocks`); unknown block types pass.
  */
-export function slackLimitViolations(message: { text?: unknown; blocks?: unknown }): SlackLimitViolation[] {
+export function slackLimitViolations(message: { text?: unknown; blocks?: unknown }, surface: Surface = MESSAGE): SlackLimitViolation[] {
   const found: SlackLimitViolation[] = [];
   const bad = (pointer: string, msg: string, code: SlackLimitCode = 'invalid_blocks'): void => {
     found.push({ code, message: msg, pointer });
@@ -83,8 +83,8 @@ export function slackLimitViolations(message: { text?: unknown; blocks?: unknown
     bad('/blocks', 'must be an array');
     return found;
   }
-  if (blocks.length > SLACK_LIMITS.blocksPerMessage) {
-    bad('/blocks', `no more than ${SLACK_LIMITS.blocksPerMessage} items allowed (has ${blocks.length})`);
+  if (blocks.length > surface.maxBlocks) {
+    bad('/blocks', `no more than ${surface.maxBlocks} items allowed (has ${blocks.length})`);
   }
   const ids = new Set<string>();
   let tables = 0;
@@ -126,6 +126,7 @@ export function slackLimitViolations(message: { text?: unknown; blocks?: unknown
         return;
       }
       case 'table':
+        if (!surface.tables) return bad(p, 'table blocks are for messages only');
         tables += 1;
         return checkTable(block, p, bad);
       default:
@@ -136,9 +137,29 @@ export function slackLimitViolations(message: { text?: unknown; blocks?: unknown
     bad('/blocks', `only one table block is allowed per message (has ${tables})`, 'only_one_table_allowed');
   }
   const total = textLength(blocks);
-  if (total > SLACK_LIMITS.blocksTextTotal) {
+  if (surface.tables && total > SLACK_LIMITS.blocksTextTotal) {
     bad('/blocks', `blocks carry ${total} characters of text, about ${SLACK_LIMITS.blocksTextTotal} allowed`, 'msg_blocks_too_long');
   }
+  return found;
+}
+
+/** Where blocks are shown: a message, or a Home tab view (docs.slack.dev/reference/views/home-tab-views). */
+interface Surface {
+  maxBlocks: number;
+  /** Table blocks (and the message text budget that comes with them) are for messages only. */
+  tables: boolean;
+}
+const MESSAGE: Surface = { maxBlocks: SLACK_LIMITS.blocksPerMessage, tables: true };
+
+/** A Home view: at most 100 blocks, 250 kB in all (views.publish answers view_too_large beyond). */
+export const VIEW_LIMITS = { blocks: 100, bytes: 250_000 } as const;
+
+/** Every limit a Home tab view (views.publish) breaks; empty when Slack would accept it. */
+export function slackViewViolations(view: unknown): SlackLimitViolation[] {
+  if (!isObject(view) || view.type !== 'home') return [{ code: 'invalid_blocks', message: 'must be a view of type home', pointer: '/view/type' }];
+  const found = slackLimitViolations({ blocks: view.blocks }, { maxBlocks: VIEW_LIMITS.blocks, tables: false });
+  const bytes = Buffer.byteLength(JSON.stringify(view));
+  if (bytes > VIEW_LIMITS.bytes) found.push({ code: 'msg_too_long', message: `view is ${bytes} bytes, at most ${VIEW_LIMITS.bytes}`, pointer: '/view' });
   return found;
 }
 

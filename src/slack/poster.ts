@@ -17,7 +17,8 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import type { Report } from '../report.js';
-import { renderSlack, type SlackMessage } from './blocks.js';
+import { escapeMrkdwn, renderSlack, type SlackMessage } from './blocks.js';
+import { confirmDialog, type ConfirmDialog } from './confirm-dialog.js';
 
 /** Buttons under a message (approvals). */
 export interface MessageAction {
@@ -25,6 +26,8 @@ export interface MessageAction {
   text: string;
   value: string;
   style?: 'primary' | 'danger';
+  /** Asked before the click counts. */
+  confirm?: ConfirmDialog;
 }
 
 /**
@@ -34,9 +37,17 @@ export interface MessageAction {
 export function approvalActions(r: Report): MessageAction[] | undefined {
   if (!r.approval) return undefined;
   return [
-    { actionId: 'ferry_approve', text: 'Approve', value: r.approval.id, style: 'primary' },
+    { actionId: 'ferry_approve', text: 'Approve', value: r.approval.id, style: 'primary', ...(r.approval.confirm ? { confirm: confirmDialog(r.approval.confirm) } : {}) },
     { actionId: 'ferry_reject', text: 'Reject', value: r.approval.id, style: 'danger' },
   ];
+}
+
+/** Slack allows 25 elements in an actions block and 75 characters of button text. */
+const MAX_BUTTONS = 25;
+
+/** A report's offered slash lines as buttons (action ids ferry_run_N); the report's notes list every line. */
+export function lineActions(r: Report): MessageAction[] {
+  return (r.actions ?? []).slice(0, MAX_BUTTONS).map((a, i) => ({ actionId: `ferry_run_${i}`, text: a.label.slice(0, 75), value: a.line }));
 }
 
 export interface PostedMessage {
@@ -82,8 +93,25 @@ export class SlackPoster {
 
   /** Posts a report in a channel; tables that do not fit go as replies in its thread. */
   post(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
+    return this.inLane(channel, () => this.postNow(channel, report, actions));
+  }
+
+  /**
+   * One line of mrkdwn in a message's thread (a new message: its mentions notify,
+   * which an update in place does not). User mentions stay; other markup is escaped.
+   */
+  reply(msg: PostedMessage, line: string): Promise<PostedMessage> {
+    const text = escapeMrkdwn(line.length > 3000 ? `${line.slice(0, 2999)}…` : line);
+    return this.inLane(msg.channel, async () => {
+      const r = await this.paced(`chat.postMessage ${msg.channel}`, () => this.client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text }));
+      return { channel: msg.channel, ts: r.ts as string };
+    });
+  }
+
+  /** Runs `send` after the channel's earlier posts, in order. */
+  private inLane<T>(channel: string, send: () => Promise<T>): Promise<T> {
     const previous = this.postLanes.get(channel) ?? Promise.resolve();
-    const mine = previous.catch(() => {}).then(() => this.postNow(channel, report, actions));
+    const mine = previous.catch(() => {}).then(send);
     this.postLanes.set(channel, mine);
     const done = () => {
       if (this.postLanes.get(channel) === mine) this.postLanes.delete(channel);
@@ -190,6 +218,7 @@ function withActions(msg: SlackMessage, actions?: MessageAction[]): SlackMessage
       text: { type: 'plain_text', text: a.text },
       value: a.value,
       ...(a.style ? { style: a.style } : {}),
+      ...(a.confirm ? { confirm: a.confirm } : {}),
     })),
   };
   return { ...msg, blocks: [...msg.blocks.slice(0, 49), block] };

@@ -34,7 +34,7 @@ export interface ExecObservation {
 export type HostOutcome =
   | { host: string; status: 'ok'; result: ExecResult }
   | { host: string; status: 'failed'; result: ExecResult }
-  | { host: string; status: 'timeout' | 'unreachable' | 'host-key'; error: Error };
+  | { host: string; status: 'timeout' | 'unreachable' | 'host-key' | 'truncated'; error: Error };
 
 export interface FanOutOptions extends ExecOptions {
   /** At most this many hosts at once (default 32). */

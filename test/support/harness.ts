@@ -22,7 +22,7 @@ import { commands } from '../../commands/index.js';
 import type { AuditEntry } from '../../src/audit.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { startSlackFake, type FakeMessage, type Outage, type RateLimits, type SlackFake } from './slack-fake.js';
-import { buttonBody, postSigned, slashBody, type SentRequest } from './slack-requests.js';
+import { buttonBody, eventBody, postSigned, slashBody, type SentRequest } from './slack-requests.js';
 
 export const CHANNEL = 'C0OPS';
 export const SECRET = 'test-signing-secret';
@@ -68,8 +68,10 @@ export interface HarnessOptions {
   tokenRetry?: SlackAppOptions['tokenRetry'];
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
+  /** The channel allowlist to set in the lab's ferry.yml (`channels`). */
+  channels?: string[];
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
-  policy?: { approval?: string[]; approvalTtlSeconds?: number; migration?: Partial<Config['policy']['migration']> };
+  policy?: { approval?: string[]; approvalTtlSeconds?: number; approverGroup?: string; migration?: Partial<Config['policy']['migration']> };
 }
 
 export interface SlashOptions {
@@ -90,6 +92,8 @@ export interface Harness {
   baseUrl: string;
   slash(line: string, opts?: SlashOptions): Promise<SentRequest & { triggerId: string }>;
   button(actionId: string, value: string, opts: { user: string; messageTs: string; channel?: string; triggerId?: string }): Promise<SentRequest>;
+  /** Sends an Events API callback (e.g. homeOpenedEvent('U_OPS')), signed as Slack signs it. */
+  event(event: Record<string, unknown> & { type: string }): Promise<SentRequest>;
   /** Resolves with the first message in the channel (now or later) that matches. */
   waitForMessage(match: (m: FakeMessage) => boolean, timeoutMs?: number): Promise<FakeMessage>;
   /** Resolves with the first ephemeral answer (response_url) that matches. */
@@ -124,6 +128,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (opts.outage) slack.outage(opts.outage);
   if (opts.roles) await setRoles(lab.configPath, opts.roles);
   if (opts.policy) await setPolicy(lab.configPath, opts.policy);
+  if (opts.channels) await setKeys(lab.configPath, { channels: opts.channels });
   const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
   const config = loadConfigFile(env);
   let port = 0;
@@ -213,15 +218,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return { pid: proc.pid!, kill: () => killProc(proc) };
   }
 
-  async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = find();
-      if (hit !== undefined) return hit;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   return {
     lab,
@@ -241,6 +237,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const channel = o.channel ?? CHANNEL;
       const body = buttonBody(actionId, value, { user: o.user, channel, messageTs: o.messageTs, responseUrl: slack.responseUrl({ channel, user: o.user, messageTs: o.messageTs }), triggerId: o.triggerId });
       return postSigned(events(), body, { secret: SECRET });
+    },
+    event(event) {
+      return postSigned(events(), eventBody(event), { secret: SECRET, contentType: 'application/json' });
     },
     waitForMessage(match, timeoutMs = CHILD_DEADLINE_MS) {
       return until(() => slack.messages(CHANNEL).find(match), timeoutMs, 'a matching Slack message');
@@ -273,11 +272,38 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
 }
 
+/** Resolves with the first value `find` returns (polled every 50 ms), or fails after `timeoutMs` naming `what`. */
+export async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = find();
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `body` against a fresh harness, stopped afterwards whatever happens. */
+export async function withHarness(opts: HarnessOptions, body: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await body(h);
+  } finally {
+    await h.stop();
+  }
+}
+
 /** Replaces the members of the given roles in a ferry.yml, keeping everything else. */
 async function setRoles(configPath: string, roles: NonNullable<HarnessOptions['roles']>): Promise<void> {
   const file = parseYaml(await readFile(configPath, 'utf8')) as { roles?: Record<string, unknown> };
   file.roles = { ...file.roles, ...roles };
   await writeFile(configPath, stringifyYaml(file));
+}
+
+/** Sets top-level keys of a ferry.yml, keeping everything else. */
+async function setKeys(configPath: string, keys: Record<string, unknown>): Promise<void> {
+  const file = parseYaml(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  await writeFile(configPath, stringifyYaml({ ...file, ...keys }));
 }
 
 /** Merges policy keys into a ferry.yml, keeping everything else. */

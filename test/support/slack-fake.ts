@@ -17,7 +17,8 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackLimitViolations, type SlackLimitCode } from '../../src/slack/blocks.js';
+import { slackLimitViolations, slackViewViolations, type SlackLimitCode } from '../../src/slack/blocks.js';
+import { confirmViolations } from '../../src/slack/confirm-dialog.js';
 
 /** Rate limits of the fake; Retry-After is in whole seconds, as Slack sends it. */
 export interface RateLimits {
@@ -106,6 +107,13 @@ export interface FakeEphemeral {
   via: 'chat.postEphemeral' | 'response_url';
 }
 
+/** A Home tab view as published (views.publish), for one user. */
+export interface FakeView {
+  user: string;
+  view: { type: string; blocks: unknown[] };
+  at: number;
+}
+
 export interface RateLimitedEvent {
   method: string;
   channel?: string;
@@ -133,6 +141,8 @@ export interface SlackFake {
   /** The replies in one message's thread, oldest first. */
   replies(channel: string, threadTs: string): FakeMessage[];
   ephemerals(channel?: string): FakeEphemeral[];
+  /** Every Home view published (views.publish), oldest first; for one user when given. */
+  views(user?: string): FakeView[];
   /** A response_url bound to a channel (and a message, for replace_original / delete_original). */
   responseUrl(opts?: { channel?: string; user?: string; messageTs?: string }): string;
   rateLimited(): RateLimitedEvent[];
@@ -153,7 +163,7 @@ export interface SlackFake {
 type Reply = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> };
 
 // WebClient form-encodes objects as JSON and booleans as "true" / "false".
-const JSON_ARGS = new Set(['blocks', 'attachments', 'metadata']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'metadata', 'view']);
 const BOOLEAN_ARGS = new Set(['replace_original', 'delete_original', 'reply_broadcast', 'unfurl_links', 'unfurl_media', 'mrkdwn', 'as_user', 'link_names']);
 // Timer and clock granularity: a client that waited Retry-After may arrive a ms early by our clock.
 const CLOCK_TOLERANCE_MS = 10;
@@ -170,6 +180,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
   let calls: FakeCall[] = [];
   let messages = new Map<string, FakeMessage>(); // key: channel + ts
   let ephemerals: FakeEphemeral[] = [];
+  let views: FakeView[] = [];
   let limited: { key: string; fingerprint: string; sentAt: number; retryAt: number; retried: boolean }[] = [];
   let rateLimitedLog: RateLimitedEvent[] = [];
   let unheeded: UnheededRetry[] = [];
@@ -193,6 +204,9 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
   /** Slack's answer to a message breaking a limit; the first applicable error wins. */
   const limitError = (args: Record<string, unknown>): Reply | undefined => {
     const found = slackLimitViolations(args);
+    // A button's confirmation dialog past its limits is refused the same way.
+    const confirms = confirmViolations(args.blocks);
+    if (found.length === 0 && confirms.length > 0) return fail('invalid_blocks', { errors: confirms, response_metadata: { messages: confirms.map((e) => `[ERROR] ${e}`) } });
     if (found.length === 0) return undefined;
     const order: SlackLimitCode[] = ['msg_too_long', 'only_one_table_allowed', 'invalid_blocks', 'msg_blocks_too_long'];
     const code = order.find((c) => found.some((v) => v.code === c))!;
@@ -258,6 +272,15 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
       if (invalid) return invalid;
       ephemerals.push({ channel, user: str(a.user), text: str(a.text) ?? '', blocks: blocksOf(a) ?? [], at: Date.now(), via: 'chat.postEphemeral' });
       return { body: { ok: true, message_ts: nextTs() } };
+    },
+    'views.publish': (a) => {
+      const user = str(a.user_id);
+      if (!user) return fail('invalid_arguments');
+      const found = slackViewViolations(a.view);
+      if (found.length) return fail(found.some((v) => v.code === 'msg_too_long') ? 'view_too_large' : 'invalid_arguments', { response_metadata: { messages: found.map((v) => `[ERROR] ${v.message} [json-pointer:${v.pointer}]`) } });
+      const view = a.view as FakeView['view'];
+      views.push({ user, view, at: Date.now() });
+      return { body: { ok: true, view: { id: `V${views.length}`, ...view } } };
     },
     'users.info': (a) => {
       const user = str(a.user);
@@ -416,6 +439,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     replies: (channel, threadTs) =>
       clone([...messages.values()].filter((m) => m.channel === channel && m.thread_ts === threadTs).sort(byTs)),
     ephemerals: (channel) => clone(ephemerals.filter((e) => channel === undefined || e.channel === channel)),
+    views: (user) => clone(views.filter((v) => user === undefined || v.user === user)),
     responseUrl: (bind = {}) => {
       const rid = `r${++nextResponseId}`;
       responseUrls.set(rid, bind);
@@ -450,6 +474,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
       calls = [];
       messages = new Map();
       ephemerals = [];
+      views = [];
       limited = [];
       rateLimitedLog = [];
       unheeded = [];

@@ -9,6 +9,8 @@ export interface SignedOptions {
   signature?: string;
   /** X-Slack-Retry-Num, for a redelivery. */
   retryNum?: number;
+  /** Default: a form body (slash commands, buttons); events come as JSON. */
+  contentType?: string;
 }
 
 export interface SentRequest {
@@ -22,7 +24,7 @@ export async function postSigned(url: string, body: string, opts: SignedOptions)
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = opts.signature ?? `v0=${createHmac('sha256', opts.secret).update(`v0:${ts}:${body}`).digest('hex')}`;
   const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
+    'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
     'x-slack-request-timestamp': String(ts),
     'x-slack-signature': signature,
   };
@@ -72,4 +74,23 @@ export function buttonBody(actionId: string, value: string, who: { user: string;
     actions: [{ type: 'button', action_id: actionId, block_id: 'approval', value, text: { type: 'plain_text', text: actionId }, action_ts: String(Date.now() / 1000) }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** The JSON body of an Events API callback (e.g. app_home_opened), as Slack sends it. */
+export function eventBody(event: Record<string, unknown> & { type: string }): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0FERRY',
+    api_app_id: 'A0FERRY',
+    event: { event_ts: String(Date.now() / 1000), ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0FERRY', user_id: 'U0FERRYBOT', is_bot: true }],
+  });
+}
+
+/** An app_home_opened event: `user` opened ferry's Home tab. */
+export function homeOpenedEvent(user: string): Record<string, unknown> & { type: string } {
+  return { type: 'app_home_opened', user, channel: 'D0FERRY', tab: 'home' };
 }
