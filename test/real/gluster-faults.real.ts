@@ -275,14 +275,22 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     const loops = NODES.flatMap((n) => [1, 2].map(() => onNode(n, `while [ -e /run/lock-stop ]; do ${hand}; done`)));
     const stopLoops = () => Promise.all([...NODES.map((n) => onNode(n, 'rm -f /run/lock-stop')), ...loops]);
     undo.push(stopLoops);
-    const conflicts = async () => (await Promise.all(NODES.map((n) => onNode(n, 'wc -l </run/lock-conflicts')))).reduce((t, r) => t + Number(r.stdout), 0);
+    const sum = async (script: string) => (await Promise.all(NODES.map((n) => onNode(n, script)))).reduce((t, r) => t + Number(r.stdout), 0);
+    const conflicts = () => sum('wc -l </run/lock-conflicts');
+    // ferry's own refused commands, from glusterd's command log: ferry asks `volume status VOL` (the hand-run loops add `detail`).
+    const ferryRefusals = () => sum(`grep -cE ': volume status ${VOLUME} : FAILED : (Another transaction|Locking failed)' /var/log/glusterfs/cmd_history.log || true`);
+    const ferryBefore = await ferryRefusals();
     const answers = [];
-    // Until the hand-run commands have met the lock (the collision is real), at most 6 rounds.
-    for (let round = 0; round < 6 && (round < 2 || (await conflicts()) === 0); round++) answers.push(...(await Promise.all([status(), status()])));
+    // Until both the hand-run commands and ferry's own have met the lock (the collision is real), at most 10 rounds.
+    for (let round = 0; round < 10 && (round < 2 || (await conflicts()) === 0 || (await ferryRefusals()) === ferryBefore); round++) {
+      answers.push(...(await Promise.all([status(), status()])));
+    }
     const seen = await conflicts();
-    console.log(`lock test: ${answers.length} /gluster status answers while the hand-run commands were refused ${seen} times`);
+    const ferrySeen = (await ferryRefusals()) - ferryBefore;
+    console.log(`lock test: ${answers.length} /gluster status answers; glusterd refused the hand-run commands ${seen} times and ferry's own ${ferrySeen} times`);
     await stopLoops();
     expect(seen).toBeGreaterThan(0);
+    expect(ferrySeen).toBeGreaterThan(0);
     for (const x of answers) {
       // Pending gluster-truth: a lock conflict is retried, and is "unknown" (not a FAIL) if it persists.
       expect(x.fails.join('\n')).not.toMatch(/offline|disconnected|not running|missing/);
