@@ -6,9 +6,10 @@
 #
 #   bed.sh up        build it (removing leftovers of an earlier run first); prints the ferry.yml path
 #   bed.sh down      stop every process in the bed by PID and remove everything it made
-#   bed.sh cleanup   the same as down: everything is found by name (frg-*, /var/tmp/ferry-real-gluster)
+#   bed.sh cleanup   the same as down: everything is found by name (frg-*, /var/tmp/ferry-real-gluster; or FRG_*)
 #   bed.sh exec NODE CMD...   run CMD inside NODE's namespaces (as its sshd sessions run)
 #   bed.sh leftovers          list what of the bed still exists (nothing: exit 0)
+#   bed.sh processes          PID and host name of every process still running in a bed node
 #
 # Network: a bridge frg-br0 with 10.66.77.1/24 in the root namespace, one veth per node
 # (10.66.77.11..13). No default route in any node, no NAT; forwarding is not touched. ferry
@@ -45,6 +46,8 @@ waitfor() { # waitfor SECONDS WHAT CMD...: retry CMD until it succeeds
 node_init() {
   local n=$1 d="$BED/$1"
   hostname "$n.stack"
+  # The UTS namespace's NIS domain names the bed: how bed_processes tells this bed's processes from another bed's.
+  echo "$BED" >/proc/sys/kernel/domainname
   mount -t tmpfs -o mode=755,size=64m "$P-$n-run" /run
   mount -t overlay "$P-$n-etc" -o "lowerdir=/etc,upperdir=$d/etc-up,workdir=$d/etc-work" /etc
   mount -t overlay "$P-$n-varlib" -o "lowerdir=/var/lib,upperdir=$d/varlib-up,workdir=$d/varlib-work" /var/lib
@@ -166,7 +169,7 @@ ferry_yml() {
     echo "  computes:"
     for n in "${NODES[@]}"; do echo "    - { name: $n, host: $(addr "$n"), port: 22, user: root, fqdn: $n.stack }"; done
     # Generous timeouts: the CI machine is small and shared; a slow answer here is load, not a fault.
-    echo "ssh: { key: ./client_key, knownHosts: ./known_hosts, connectTimeoutMs: 10000, commandTimeoutMs: 30000 }"
+    echo "ssh: { key: ./client_key, knownHosts: ./known_hosts, connectTimeoutMs: 30000, commandTimeoutMs: 30000 }"
     echo "gluster: { volume: $VOLUME, mountPoint: /var/lib/nova/instances, brickPath: /gluster/instances }"
     echo "roles: { viewer: { users: [U_VIEWER] }, operator: { users: [U_OPS] }, admin: { users: [U_ADMIN] } }"
   } >"$BED/ferry.yml"
@@ -188,8 +191,22 @@ stop_node_processes() {
   waitfor 20 "the processes of $n to exit" sh -c "[ -z \"\$(ip netns pids $P-$n 2>/dev/null)\" ]" || true
 }
 
+# PID and host name of every process of this bed's nodes, found even once its network namespace
+# is gone: the processes outside this machine's UTS namespace whose NIS domain name is $BED.
+bed_processes() {
+  local root pid names candidates
+  root=$(readlink /proc/self/ns/uts)
+  # find fails on processes that exit while it reads /proc.
+  candidates=$(find /proc/[0-9]*/ns/uts -maxdepth 0 -printf '%l %p\n' 2>/dev/null | awk -v r="$root" '$1 != r {split($2, a, "/"); print a[3]}') || true
+  for pid in $candidates; do
+    names=$(nsenter -t "$pid" -u cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname 2>/dev/null) || continue
+    [ "$(sed -n 2p <<<"$names")" = "$BED" ] && echo "$pid $(sed -n 1p <<<"$names")"
+  done
+  return 0
+}
+
 down() {
-  local n loop
+  local n loop pids
   for n in "${NODES[@]}"; do
     stop_node_processes "$n"
     if [ -e "$BED/ns/$n.mnt" ] && [ -e "/run/netns/$P-$n" ]; then
@@ -202,6 +219,12 @@ down() {
     ip link del "$P-$n" 2>/dev/null || true
     for loop in $(losetup -j "$BED/$n/gluster.xfs" -O NAME -n 2>/dev/null); do losetup -d "$loop" 2>/dev/null || true; done
   done
+  # Whatever escaped its network namespace (an earlier down interrupted after `ip netns del`).
+  pids=$(bed_processes | cut -d' ' -f1)
+  if [ -n "$pids" ]; then
+    kill -KILL $pids 2>/dev/null || true
+    waitfor 20 "the bed's last processes to exit" sh -c "[ -z \"\$($SELF processes)\" ]" || true
+  fi
   ip link del $P-br0 2>/dev/null || true
   umount "$BED/ns" 2>/dev/null || true
   if [ -e "$BED/made-gluster-dir" ]; then rmdir /gluster 2>/dev/null || true; fi
@@ -217,6 +240,7 @@ leftovers() {
   for x in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^$P" || true); do report "link $x"; done
   for x in $(losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v b="$BED" 'index($2, b) == 1 {print $1}'); do report "loop device $x"; done
   for x in $(awk -v b="$BED" -v p="$P-" 'index($2, b) == 1 || $2 ~ /^\/gluster/ || index($1, p) == 1 {print $2}' /proc/self/mounts); do report "mount $x"; done
+  bed_processes | while read -r pid host; do echo "leftover: process $pid on $host: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"; done | grep . && found=1
   [ -e "$BED" ] && report "directory $BED"
   return $found
 }
@@ -225,6 +249,7 @@ case "${1:-}" in
   up) up ;;
   down | cleanup) down ;;
   leftovers) leftovers ;;
+  processes) bed_processes ;;
   node-init) node_init "$2" ;;
   exec) shift; nsrun "$@" ;;
   *) echo "usage: $0 up|down|cleanup|leftovers|exec NODE CMD..." >&2; exit 2 ;;

@@ -2,9 +2,11 @@
  * `/gluster status` against real GlusterFS 10.3 (npm run test:real): every storage fault made for
  * real on the bed, ferry's verdict and rows compared with what the gluster CLI says on the nodes.
  */
+import { execFileSync } from 'node:child_process';
+import { readlinkSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startBed, bedSh, onNode, waitUntil, NODES, VOLUME, MOUNT, type Bed, type NodeName } from './support/bed.js';
-import { cliBricks, cliHeal, cliPool, cliVolumeState, isAlive, nodeMount, nodeProcesses, nodeRssMiB, pidsOf, PROC } from './support/cli-truth.js';
+import { startBed, bedSh, bedProcesses, expectNoLeftovers, onNode, waitUntil, NODES, VOLUME, MOUNT, type Bed, type NodeName } from './support/bed.js';
+import { cliBricks, cliHeal, cliPool, cliVolumeState, isAlive, isReaped, nodeMount, nodeProcesses, nodeRssMiB, pidsOf, PROC } from './support/cli-truth.js';
 
 let bed: Bed;
 let torn = false;
@@ -15,8 +17,10 @@ beforeAll(async () => {
   const rss = await Promise.all(NODES.map(nodeRssMiB));
   console.log(`real gluster bed up in ${bed.upSeconds.toFixed(1)} s; its processes hold ${rss.map((m) => m.toFixed(0)).join(' + ')} MiB resident`);
 }, 300_000);
+// Runs however the tests went: the bed down, then nothing of it left (the last test checks the same, by name).
 afterAll(async () => {
-  await bed?.stop();
+  if (!torn) await (bed ? bed.stop() : bedSh(['down']));
+  await expectNoLeftovers();
 }, 120_000);
 
 afterEach(async () => {
@@ -27,8 +31,30 @@ afterEach(async () => {
 const status = () => bed.ferry('/gluster status');
 const brick = (n: NodeName) => `${n}.stack:/gluster/instances`;
 const kill = (pids: number[], signal: NodeJS.Signals = 'SIGKILL') => pids.forEach((p) => process.kill(p, signal));
-const startGlusterd = (n: NodeName) => onNode(n, 'glusterd -p /run/glusterd.pid');
 const remount = (n: NodeName) => onNode(n, `umount -l ${MOUNT} 2>/dev/null; mount -t glusterfs localhost:/${VOLUME} ${MOUNT}`);
+
+/** Waits until the killed processes are reaped (see isReaped: what glusterd checks before starting one again). */
+const reaped = (pids: number[]) => waitUntil(`PIDs ${pids.join(' ')} to be reaped`, async () => pids.every(isReaped));
+
+/** Starts the node's glusterd again, once its killed daemons are reaped. */
+async function startGlusterd(n: NodeName, killed: number[]) {
+  await reaped(killed);
+  return onNode(n, 'glusterd -p /run/glusterd.pid');
+}
+
+/**
+ * `gluster volume start force` for bricks that were killed, once they are reaped. A brick killed by
+ * SIGKILL leaves its pidfile (/run/gluster/vols/vm-instances/HOST-gluster-instances.pid) behind,
+ * and the CLI shows it offline as soon as its socket to glusterd closes, while its PID is still a
+ * zombie. glusterd_brick_start() asks gf_is_service_running(pidfile), which counts a zombie as
+ * running: glusterd logs "discovered already-running brick", connects to the dead brick's socket
+ * and leaves the brick offline, and `start force` still says success.
+ */
+async function startForce(killed: number[]) {
+  await reaped(killed);
+  const r = await onNode('compute01', `gluster volume start ${VOLUME} force`);
+  if (r.code !== 0) throw new Error(`gluster volume start ${VOLUME} force: exit ${r.code}: ${r.stdout}${r.stderr}`);
+}
 
 /**
  * Waits until the CLI shows the healthy bed again: every brick online, every peer connected, every
@@ -48,23 +74,18 @@ async function healthyAgain() {
 }
 
 /**
- * Waits until the CLI shows every brick online, as an operator would: `gluster volume start force`
- * again when a brick stays offline. On time-out the error carries what the nodes' glusterd saw.
+ * Waits until the CLI shows every brick online (nothing is retried: a brick started after its
+ * predecessor was reaped comes up). On time-out the error carries what the nodes' glusterd saw.
  */
 async function bricksOnline() {
-  const online = async () => (await cliBricks('compute01')).every((b) => b.online);
-  for (let attempt = 0; attempt < 4; attempt++) {
-    try {
-      return await waitUntil('every brick online', online, 30_000);
-    } catch {
-      console.log(`a brick still offline after 30 s: ${JSON.stringify(await cliBricks('compute01').catch(String))}; start force again`);
-      await onNode('compute01', `gluster volume start ${VOLUME} force`);
-    }
+  try {
+    return await waitUntil('every brick online', async () => (await cliBricks('compute01')).every((b) => b.online), 60_000);
+  } catch (err) {
+    const seen = await Promise.all(
+      NODES.map((n) => onNode(n, `ps -eo pid,ppid,stat,args | grep -E 'gluster[d ]|glusterfs[d]'; head -c 20 /var/run/gluster/vols/${VOLUME}/*.pid; tail -n 15 /var/log/glusterfs/glusterd.log`)),
+    );
+    throw new Error(`${String(err)}:\n${seen.map((r, i) => `== ${NODES[i]}\n${r.stdout}${r.stderr}`).join('\n')}`);
   }
-  const seen = await Promise.all(
-    NODES.map((n) => onNode(n, `ps -eo pid,ppid,stat,args | grep -E 'gluster[d ]|glusterfs[d]'; head -c 20 /var/run/gluster/vols/${VOLUME}/*.pid; tail -n 15 /var/log/glusterfs/glusterd.log`)),
-  );
-  throw new Error(`timed out waiting for every brick online:\n${seen.map((r, i) => `== ${NODES[i]}\n${r.stdout}${r.stderr}`).join('\n')}`);
 }
 
 /** ferry's Bricks table as [brick, online, pid, port], for comparison with the CLI's. */
@@ -97,10 +118,33 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     }
   });
 
+  test('everything the bed started runs inside its node\'s network namespace; none of it listens in this machine\'s', async () => {
+    const nodeNet = (n: NodeName) => `net:[${statSync(`/run/netns/frg-${n}`).ino}]`;
+    const netOf = (pid: number) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/net`);
+      } catch {
+        return 'exited';
+      }
+    };
+    const procs = await bedProcesses();
+    expect(procs.length).toBeGreaterThanOrEqual(NODES.length * 5); // glusterd, brick, shd, fuse, sshd each
+    const outside = procs.filter((p) => ![nodeNet(p.node), 'exited'].includes(netOf(p.pid)));
+    expect(outside).toEqual([]);
+    const rootListeners = [...execFileSync('ss', ['-ltunpH'], { encoding: 'utf8' }).matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+    expect(rootListeners.filter((pid) => procs.some((p) => p.pid === pid))).toEqual([]);
+    for (const [i, n] of NODES.entries()) {
+      // A node's sockets are reachable only through its veth on the bridge's private /24.
+      expect((await onNode(n, 'ip -o link show')).stdout.split('\n').filter(Boolean).map((l) => l.split(/:\s+/)[1]!.split('@')[0])).toEqual(['lo', 'eth0']);
+      const local = (await onNode(n, 'ss -ltunH')).stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[4]!.replace(/:\d+$/, ''));
+      expect(local.filter((a) => ![`10.66.77.1${i + 1}`, '0.0.0.0', '*', '[::]', '127.0.0.1'].includes(a))).toEqual([]);
+    }
+  });
+
   test('a brick process killed: FAIL naming that brick, Online column as the CLI says', async () => {
     const [pid] = await pidsOf('compute02', PROC.brick);
     kill([pid!]);
-    undo.push(() => onNode('compute01', `gluster volume start ${VOLUME} force`));
+    undo.push(() => startForce([pid!]));
     await waitUntil('the CLI to show the brick offline', async () => !(await cliBricks('compute01')).find((b) => b.name === brick('compute02'))!.online);
     const a = await status();
     expect(ferryBricks(a.table('Bricks'))).toEqual(await cliBricks('compute01'));
@@ -113,7 +157,7 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     const [glusterd] = await pidsOf('compute03', PROC.glusterd);
     const [brickPid] = await pidsOf('compute03', PROC.brick);
     kill([glusterd!], 'SIGTERM');
-    undo.push(() => startGlusterd('compute03'));
+    undo.push(() => startGlusterd('compute03', [glusterd!]));
     await waitUntil('compute01 to see compute03 disconnected', async () => (await cliPool('compute01')).some((p) => p.host === 'compute03.stack' && !p.connected));
     const truth = await cliBricks('compute01');
     expect(truth.map((b) => b.name)).not.toContain(brick('compute03'));
@@ -131,7 +175,7 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     const daemons = [...(await pidsOf('compute03', PROC.glusterd)), ...(await pidsOf('compute03', PROC.brick)), ...(await pidsOf('compute03', PROC.shd))];
     expect(daemons).toHaveLength(3);
     kill(daemons, 'SIGTERM');
-    undo.push(() => startGlusterd('compute03'));
+    undo.push(() => startGlusterd('compute03', daemons));
     await waitUntil('the daemons to exit', async () => daemons.every((p) => !isAlive(p)));
     await waitUntil('compute01 to see compute03 disconnected', async () => (await cliPool('compute01')).some((p) => p.host === 'compute03.stack' && !p.connected));
     const truth = await cliBricks('compute01');
@@ -210,7 +254,7 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     kill([pid!]);
     await waitUntil('the brick offline', async () => !(await cliBricks('compute01')).find((b) => b.name === brick('compute03'))!.online);
     await onNode('compute01', `for i in 1 2 3; do d=${MOUNT}/inst-$i; mkdir -p $d && echo disk > $d/disk && echo xml > $d/libvirt.xml; done`);
-    await onNode('compute01', `gluster volume start ${VOLUME} force`);
+    await startForce([pid!]);
     await bricksOnline();
     const before = await cliHeal('compute01');
     expect(before.some((b) => (b.total ?? 0) > 0)).toBe(true);
@@ -231,14 +275,22 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     const loops = NODES.flatMap((n) => [1, 2].map(() => onNode(n, `while [ -e /run/lock-stop ]; do ${hand}; done`)));
     const stopLoops = () => Promise.all([...NODES.map((n) => onNode(n, 'rm -f /run/lock-stop')), ...loops]);
     undo.push(stopLoops);
-    const conflicts = async () => (await Promise.all(NODES.map((n) => onNode(n, 'wc -l </run/lock-conflicts')))).reduce((t, r) => t + Number(r.stdout), 0);
+    const sum = async (script: string) => (await Promise.all(NODES.map((n) => onNode(n, script)))).reduce((t, r) => t + Number(r.stdout), 0);
+    const conflicts = () => sum('wc -l </run/lock-conflicts');
+    // ferry's own refused commands, from glusterd's command log: ferry asks `volume status VOL` (the hand-run loops add `detail`).
+    const ferryRefusals = () => sum(`grep -cE ': volume status ${VOLUME} : FAILED : (Another transaction|Locking failed)' /var/log/glusterfs/cmd_history.log || true`);
+    const ferryBefore = await ferryRefusals();
     const answers = [];
-    // Until the hand-run commands have met the lock (the collision is real), at most 6 rounds.
-    for (let round = 0; round < 6 && (round < 2 || (await conflicts()) === 0); round++) answers.push(...(await Promise.all([status(), status()])));
+    // Until both the hand-run commands and ferry's own have met the lock (the collision is real), at most 10 rounds.
+    for (let round = 0; round < 10 && (round < 2 || (await conflicts()) === 0 || (await ferryRefusals()) === ferryBefore); round++) {
+      answers.push(...(await Promise.all([status(), status()])));
+    }
     const seen = await conflicts();
-    console.log(`lock test: ${answers.length} /gluster status answers while the hand-run commands were refused ${seen} times`);
+    const ferrySeen = (await ferryRefusals()) - ferryBefore;
+    console.log(`lock test: ${answers.length} /gluster status answers; glusterd refused the hand-run commands ${seen} times and ferry's own ${ferrySeen} times`);
     await stopLoops();
     expect(seen).toBeGreaterThan(0);
+    expect(ferrySeen).toBeGreaterThan(0);
     for (const x of answers) {
       // Pending gluster-truth: a lock conflict is retried, and is "unknown" (not a FAIL) if it persists.
       expect(x.fails.join('\n')).not.toMatch(/offline|disconnected|not running|missing/);

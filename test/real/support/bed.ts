@@ -99,6 +99,21 @@ export async function startBed(): Promise<Bed> {
   };
 }
 
+/** Throws naming whatever of a bed still exists (`bed.sh leftovers`: namespaces, links, loop devices, mounts, processes). */
+export async function expectNoLeftovers(): Promise<void> {
+  const left = await bedSh(['leftovers']);
+  if (left.code !== 0 || left.stdout) throw new Error(`the bed left behind:\n${left.stdout}${left.stderr}`);
+}
+
+/** PID and node of every process running in a bed node (`bed.sh processes`, by the node's host name). */
+export async function bedProcesses(): Promise<{ pid: number; node: NodeName }[]> {
+  const { stdout } = await bedSh(['processes']);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ pid: Number(l.split(' ')[0]), node: l.split(' ')[1]!.replace(/\.stack$/, '') as NodeName }));
+}
+
 /** Waits until `check` resolves truthy, retrying every 300 ms; throws with `what` after `timeoutMs`. */
 export async function waitUntil<T>(what: string, check: () => Promise<T | false | undefined | null>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@
  * through ferry, and not through ferry's parsers): the truth ferry's rows are compared with.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
@@ -118,4 +118,14 @@ export function isAlive(pid: number): boolean {
       return false;
     }
   });
+}
+
+/**
+ * Whether the process is gone from /proc (reaped), which is what glusterd asks before it starts a
+ * brick or daemon from its pidfile: gf_is_pid_running() counts a PID as running while
+ * /proc/PID/cmdline can be opened, and it can for a zombie. The bed's daemons are children of this
+ * machine's init, which reaps them one to two seconds after they died.
+ */
+export function isReaped(pid: number): boolean {
+  return !existsSync(`/proc/${pid}`);
 }
