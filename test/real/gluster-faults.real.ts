@@ -281,8 +281,8 @@ describe('/gluster status on real GlusterFS 10.3', () => {
     const ferryRefusals = () => sum(`grep -cE ': volume status ${VOLUME} : FAILED : (Another transaction|Locking failed)' /var/log/glusterfs/cmd_history.log || true`);
     const ferryBefore = await ferryRefusals();
     const answers = [];
-    // Until both the hand-run commands and ferry's own have met the lock (the collision is real), at most 10 rounds.
-    for (let round = 0; round < 10 && (round < 2 || (await conflicts()) === 0 || (await ferryRefusals()) === ferryBefore); round++) {
+    // Until both the hand-run commands and ferry's own have met the lock (the collision is real), at most 30 rounds: a collision is a matter of timing, and a quiet machine may need more.
+    for (let round = 0; round < 30 && (round < 2 || (await conflicts()) === 0 || (await ferryRefusals()) === ferryBefore); round++) {
       answers.push(...(await Promise.all([status(), status()])));
     }
     const seen = await conflicts();
