@@ -11,7 +11,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Rank of each layer: a module may import only its own layer or a lower rank. */
 const LAYERS: { name: string; rank: number; match: (file: string) => boolean }[] = [
-  { name: 'shared', rank: 0, match: (f) => /^src\/(report|config|config-files|log|errors|timeout)\.ts$/.test(f) },
+  { name: 'shared', rank: 0, match: (f) => /^src\/(report|config|config-files|log|errors|timeout|text-table)\.ts$/.test(f) },
   { name: 'ssh', rank: 1, match: (f) => f.startsWith('src/ssh/') },
   { name: 'cluster', rank: 2, match: (f) => f.startsWith('src/cluster/') },
   { name: 'lab', rank: 2, match: (f) => f.startsWith('src/lab/') },

@@ -4,7 +4,7 @@
  * thread replies, long ones cut with a visible note.
  */
 import { MENTION, type Report, type Table, type Verdict } from '../report.js';
-import { formatTextTable } from '../cli/render-terminal.js';
+import { formatTextTable } from '../text-table.js';
 import { EMPTY_CELL, SLACK_LIMITS, textLength, type SlackBlock, type SlackMessage } from './limits.js';
 
 export { EMPTY_CELL, SLACK_LIMITS, VIEW_LIMITS, checkSlackLimits, slackLimitViolations, slackViewViolations, textLength, type SlackBlock, type SlackLimitCode, type SlackLimitViolation, type SlackMessage } from './limits.js';
