@@ -53,7 +53,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   let config: Config;
   try {
-    config = loadConfigFile(process.env, values.config);
+    // Help reads no SSH key (checking one loads ssh2's key parser).
+    config = loadConfigFile(process.env, values.config, { checkFiles: !isHelp(line) });
   } catch (err) {
     // /ferry help needs no cluster: it is how a newcomer starts, before there is a ferry.yml.
     if (err instanceof ConfigMissingError && isHelp(line)) {
