@@ -5,7 +5,6 @@ import { report, type Report } from '../src/report.js';
 import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
 import { getApproval } from '../src/jobs/approvals.js';
 import { refuseRequest } from '../src/jobs/approval-actions.js';
-import { createNotifier } from '../src/jobs/notifier.js';
 import { counts } from '../src/jobs/evacuation-report.js';
 import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData, type MoveStatus } from '../src/jobs/evacuation.js';
 import { EvacuationId } from '../src/arg-schemas.js';
@@ -18,7 +17,7 @@ export default defineCommand({
   positionals: ['id'],
   args: z.object({ id: EvacuationId }),
   role: 'operator',
-  run: async ({ args, jobs: ctxJobs, user, config, log }): Promise<Report> => {
+  run: async ({ args, jobs: ctxJobs, user, notifier }): Promise<Report> => {
     const jobs = requireJobs(ctxJobs, '/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
     const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;
     if (!job) {
@@ -26,7 +25,7 @@ export default defineCommand({
       const found = await getApproval(jobs.redis, args.id);
       if (found && found.request.kind !== 'evacuate') return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [`${args.id} is a /${found.request.kind} request, not an evacuation`] });
       // The request's message loses its buttons and says who cancelled it.
-      const r = await refuseRequest(jobs.redis, createNotifier(config, log), args.id, user.id, user.role, 'cancelled');
+      const r = await refuseRequest(jobs.redis, notifier, args.id, user.id, user.role, 'cancelled');
       if (!r.ok) return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [r.reason] });
       return report({ title: `Cancelled request ${args.id}`, verdict: 'OK', reasons: [`the evacuation of ${(r.request.payload as EvacuationJobData['plan']).host} was not started and will not be`] });
     }

@@ -3,7 +3,8 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { hostList, VolumeArg } from '../src/arg-schemas.js';
 import { choosePoolNode } from '../src/cluster/gluster-pool.js';
-import { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap, type BootstrapPlan } from '../src/cluster/bootstrap.js';
+import { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap } from '../src/cluster/bootstrap.js';
+import type { BootstrapPlan } from '../src/cluster/bootstrap-types.js';
 import { askApproval } from '../src/jobs/ask-approval.js';
 import type { BootstrapPayload } from '../src/jobs/bootstrap.js';
 

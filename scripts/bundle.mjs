@@ -15,13 +15,13 @@ import { build } from 'esbuild';
 const external = ['ssh2', 'bullmq', 'ioredis', '@slack/bolt', '@slack/web-api', 'prom-client'];
 
 /**
- * zod's `z` namespace carries every locale (~370 kB) as `z.locales`, which
+ * zod's `z` namespace carries every locale (~370 kB) as `z.locales` (and `z.core.locales`), which
  * ferry never reads; English messages come from zod's own import of en.js.
  */
 const withoutZodLocales = {
   name: 'without-zod-locales',
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/]classic[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
   },
 };

@@ -9,13 +9,10 @@ import type { Logger } from './log.js';
 import type { Report } from './report.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { MessageRef, Notifier } from './jobs/notifier.js';
 import type { Audit } from './audit.js';
 
-/** Where a posted message is (a Slack channel and ts), so another process can update it. */
-export interface MessageRef {
-  channel: string;
-  ts: string;
-}
+export type { MessageRef } from './jobs/notifier.js';
 
 /** Who asked, as the policy resolved them. */
 export interface Caller {
@@ -35,6 +32,10 @@ export interface CommandContext<A> {
   audit?: Audit;
   config: Config;
   log: Logger;
+  /** The catalog the dispatcher routes over (for /ferry help). */
+  commands: readonly CommandDefinition[];
+  /** Other messages the command changes (a cancelled request's message); the surface provides it. */
+  notifier: Notifier;
   /**
    * Shows a report as the command's progress message: the first call posts it,
    * later calls replace it in place (throttled by the surface). Returns where it

@@ -195,8 +195,9 @@ export function exampleConfigPath(): string {
 /**
  * Reads FERRY_CONFIG (default ./ferry.yml) and validates it with the environment
  * and the files it names (ssh.key, ssh.knownHosts): every problem in one ConfigError.
+ * `checkFiles: false` leaves the files alone (`/ferry help` opens no SSH connection).
  */
-export function loadConfigFile(env: Record<string, string | undefined> = process.env, file?: string): Config {
+export function loadConfigFile(env: Record<string, string | undefined> = process.env, file?: string, opts: { checkFiles?: boolean } = {}): Config {
   const configPath = path.resolve(file || env.FERRY_CONFIG || 'ferry.yml');
   let text: string;
   try {
@@ -217,7 +218,7 @@ export function loadConfigFile(env: Record<string, string | undefined> = process
   }
   // The files are checked even when other keys are wrong, so one run lists everything.
   const raw: unknown = config ? config.ssh : (parseDocument(text).toJS() as { ssh?: unknown } | null)?.ssh;
-  if (raw && typeof raw === 'object') problems.push(...sshFileProblems(raw, baseDir));
+  if (raw && typeof raw === 'object' && opts.checkFiles !== false) problems.push(...sshFileProblems(raw, baseDir));
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config;
 }

@@ -7,6 +7,7 @@ import type { Caller, CommandDefinition, MessageRef } from './command.js';
 import type { Config, Role } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { Notifier } from './jobs/notifier.js';
 import { outcomeOf, type Audit, type AuditEntry } from './audit.js';
 import type { Logger } from './log.js';
 import { report, type Report } from './report.js';
@@ -23,6 +24,8 @@ export interface DispatchDeps {
   jobs?: Jobs;
   audit: Audit;
   log: Logger;
+  /** Messages beyond the command's own progress (src/ferry.ts builds it; Slack's when there is a token). */
+  notifier: Notifier;
   /** The caller's role (ferry.yml users and user groups). */
   resolveRole(userId: string): Promise<Role | null>;
   /** Told of each command's audited outcome (metrics). */
@@ -83,6 +86,8 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
         audit: deps.audit,
         config: deps.config,
         log: log.child({ command: cmd.name }),
+        notifier: deps.notifier,
+        commands: deps.commands,
         progress: req.progress ? (r) => req.progress!(asked(r)) : async () => undefined,
         requestId,
       });

@@ -11,7 +11,7 @@ import { messageText, startHarness } from './support/harness.js';
 import type { FakeMessage } from './support/slack-fake.js';
 import { handleApproval } from '../src/jobs/approval-actions.js';
 import { executors } from '../src/jobs/executors.js';
-import { createNotifier } from '../src/jobs/notifier.js';
+import { createNotifier } from '../src/slack/slack-notifier.js';
 import { roleOf } from '../src/policy.js';
 import type { Report } from '../src/report.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLabFerry, reportText, type LabFerry } from './support/lab-ferry.js';
 import { handleApproval } from '../src/jobs/approval-actions.js';
 import { executors } from '../src/jobs/executors.js';
-import { createNotifier } from '../src/jobs/notifier.js';
+import { createNotifier } from '../src/slack/slack-notifier.js';
 import { roleOf } from '../src/policy.js';
 import type { Report } from '../src/report.js';
 

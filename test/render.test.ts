@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { user } from '../src/mention.js';
 import { report, type Report, type Table } from '../src/report.js';
 import { checkSlackLimits, EMPTY_CELL, renderSlack, SLACK_LIMITS, type SlackBlock, type SlackMessage } from '../src/slack/blocks.js';
-import { displayWidth, renderTerminal } from '../src/cli/render-terminal.js';
+import { renderTerminal } from '../src/cli/render-terminal.js';
+import { displayWidth } from '../src/text-table.js';
 import { renderJson } from '../src/cli/render-json.js';
 
 function bricks(rows: number, title = 'Bricks'): Table {

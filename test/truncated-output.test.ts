@@ -6,28 +6,26 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pino } from 'pino';
 import { startLabFerry, reportText, type LabFerry } from './support/lab-ferry.js';
-import { createRuntime, type Runtime } from '../src/runtime.js';
+import { createFerry, type Ferry } from '../src/ferry.js';
 import { dispatch } from '../src/dispatch.js';
-import { roleOf } from '../src/policy.js';
-import { commands } from '../commands/index.js';
 import type { Config } from '../src/config.js';
 
 // 60 instances make `nova list` about 9 kB; everything else an evacuation plan reads (a `nova show` is 5.5 kB) fits in 6 kB.
 const CAP = 6000;
 let f: LabFerry;
-let rt: Runtime;
+let rt: Ferry;
 let config: Config;
 beforeAll(async () => {
   f = await startLabFerry({ computes: 3, instances: 60 });
   config = { ...f.config, ssh: { ...f.config.ssh, maxOutputBytes: CAP } };
-  rt = await createRuntime(config, pino({ level: 'silent' }), { redis: false });
+  rt = await createFerry(config, pino({ level: 'silent' }), { redis: false });
 });
 afterAll(async () => {
   await rt?.close();
   await f?.stop();
 });
 
-const run = (line: string) => dispatch({ line, userId: 'U_OPS', channel: 'cli' }, { commands, config, cluster: rt.cluster, audit: rt.audit, log: pino({ level: 'silent' }), resolveRole: async (id) => roleOf(config, id) });
+const run = (line: string) => dispatch({ line, userId: 'U_OPS', channel: 'cli' }, rt.dispatchDeps());
 const cutLine = new RegExp(`^nova list --all-tenants --limit -1 on control: the output went over the ${CAP}-byte cap \\(ssh\\.maxOutputBytes\\) and was cut`);
 
 describe('output over the cap is never parsed', () => {

@@ -7,12 +7,9 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfigFile } from '../config.js';
 import { createLogger } from '../log.js';
-import { createRuntime } from '../runtime.js';
+import { createFerry } from '../ferry.js';
 import { roleOf } from '../policy.js';
 import type { Audit } from '../audit.js';
-import { createNotifier } from '../jobs/notifier.js';
-import { handleApproval } from '../jobs/approval-actions.js';
-import { executors } from '../jobs/executors.js';
 import { report } from '../report.js';
 import { renderTerminal } from './render-terminal.js';
 import { asProblem, terminalIdentity, type TerminalIdentity } from './identity.js';
@@ -26,8 +23,7 @@ export async function approveCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfigFile(process.env, values.config);
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', pino.destination(2));
-  const base = await createRuntime(config, log, { redis: true });
-  const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
+  const rt = await createFerry(config, log, { redis: true });
   const decision = values.reject ? 'reject' : 'approve';
   const print = (r: Parameters<typeof renderTerminal>[0]) => process.stdout.write(`${renderTerminal(r, { color: process.stdout.isTTY ?? false })}\n`);
   try {
@@ -38,13 +34,7 @@ export async function approveCommand(argv: string[]): Promise<number> {
       print(report({ title: `Not ${decision === 'approve' ? 'approved' : 'rejected'}`, verdict: 'FAIL', reasons: [problem!] }));
       return 1;
     }
-    const r = await handleApproval({ rt, notifier: createNotifier(config, log), audit: namedAudit(rt.audit, who) }, executors, {
-      approvalId: id,
-      decision,
-      userId: who.slackId,
-      role: roleOf(config, who.slackId),
-      channel: 'cli',
-    });
+    const r = await rt.decideApproval({ approvalId: id, decision, userId: who.slackId, role: roleOf(config, who.slackId), channel: 'cli' }, namedAudit(rt.audit, who));
     print(r);
     return r.verdict === 'FAIL' ? 1 : 0;
   } finally {

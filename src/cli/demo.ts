@@ -12,15 +12,10 @@ import { pino } from 'pino';
 import { startLab, LAB_USERS, type Lab } from '../lab/lab.js';
 import { startRedis } from '../lab/redis-server.js';
 import { loadConfigFile } from '../config.js';
-import { createRuntime } from '../runtime.js';
+import { createFerry } from '../ferry.js';
 import { dispatch } from '../dispatch.js';
 import { roleOf } from '../policy.js';
-import { createNotifier } from '../jobs/notifier.js';
-import { startWorkers } from '../jobs/workers.js';
-import { handleApproval } from '../jobs/approval-actions.js';
 import { confirmDialog } from '../slack/confirm-dialog.js';
-import { executors } from '../jobs/executors.js';
-import { commands } from '../../commands/index.js';
 import type { Report } from '../report.js';
 import { renderTerminal } from './render-terminal.js';
 import { waitForJob } from './wait-job.js';
@@ -40,16 +35,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
   ]);
   const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
   const config = loadConfigFile({ FERRY_CONFIG: lab.configPath, REDIS_URL: redis.url });
-  const base = await createRuntime({ ...config, policy: { ...config.policy, migration: { ...config.policy.migration, pollIntervalMs: 500 } } }, log, { redis: true });
+  const base = await createFerry({ ...config, policy: { ...config.policy, migration: { ...config.policy.migration, pollIntervalMs: 500 } } }, log, { redis: true });
   const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
-  const notifier = createNotifier(config, log);
-  const workers = startWorkers(rt, notifier);
+  const workers = await rt.startWorkers();
   const show = (r: Report) => process.stdout.write(`${renderTerminal(r, { color })}\n`);
 
   /** One slash line as `user`, followed to the end when it queues a job. */
   async function run(line: string, user: string): Promise<Report> {
     say(`\n<${user}> ${line}`);
-    const { report } = await dispatch({ line, userId: user, channel: 'cli' }, { commands, config: rt.config, cluster: rt.cluster, jobs: rt.jobs, audit: rt.audit, log, resolveRole: async (id) => roleOf(config, id) });
+    const { report } = await dispatch({ line, userId: user, channel: 'cli' }, rt.dispatchDeps());
     show(report);
     return report.job ? follow(report.job.queue, report.job.id) : report;
   }
@@ -61,7 +55,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   async function approve(r: Report, user: string): Promise<Report> {
     if (!r.approval) return r;
     say(`\n<${user}> [Approve] ${r.approval.id}${r.approval.confirm ? ` — Slack asks first: "${confirmDialog(r.approval.confirm).text.text}"` : ''}`);
-    const answer = await handleApproval({ rt, notifier, audit: rt.audit }, executors, { approvalId: r.approval.id, decision: 'approve', userId: user, role: roleOf(config, user), channel: 'cli' });
+    const answer = await rt.decideApproval({ approvalId: r.approval.id, decision: 'approve', userId: user, role: roleOf(config, user), channel: 'cli' });
     show(answer);
     return answer.job ? follow(answer.job.queue, answer.job.id) : answer;
   }

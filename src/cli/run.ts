@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigMissingError, FileSchema, loadConfigFile, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { createFerry, type Ferry } from '../ferry.js';
 import { unreachableLine } from '../redis.js';
 import { dispatch } from '../dispatch.js';
 import { roleOf } from '../policy.js';
@@ -53,11 +53,12 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   let config: Config;
   try {
-    config = loadConfigFile(process.env, values.config);
+    // Help reads no SSH key (checking one loads ssh2's key parser).
+    config = loadConfigFile(process.env, values.config, { checkFiles: !isHelp(line) });
   } catch (err) {
     // /ferry help needs no cluster: it is how a newcomer starts, before there is a ferry.yml.
     if (err instanceof ConfigMissingError && isHelp(line)) {
-      const help = await helpReport({ policy: FileSchema.shape.policy.parse(undefined) });
+      const help = helpReport({ policy: FileSchema.shape.policy.parse(undefined) }, commands);
       print({ ...help, notes: [...help.notes, ...err.problems] });
       return 0;
     }
@@ -82,22 +83,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const outcome = await dispatch(
       { line, userId, auditAs: who.auditName, channel: 'cli' },
-      {
-        commands,
-        config,
-        cluster: rt.cluster,
-        jobs: rt.jobs,
-        audit: rt.audit,
-        log,
-        resolveRole: async (id) => (who.slackId ? roleOf(config, id) : 'admin'),
-      },
+      rt.dispatchDeps({ resolveRole: async (id) => (who.slackId ? roleOf(config, id) : 'admin') }),
     );
     if (outcome.report.job && rt.jobs) {
       const jobs = rt.jobs;
       // Where a ferry serve/worker already works this queue, leave the job to it; a bare `ferry run` works its own.
       const served = (await jobs.queue(outcome.report.job.queue).getWorkers()).length > 0;
-      // Loaded only for a command that queued a job: the workers bring bullmq and the Slack Web API client.
-      const workers = values['no-worker'] || served ? undefined : (await import('../jobs/workers.js')).startWorkers({ ...rt, jobs }, (await import('../jobs/notifier.js')).createNotifier(config, log));
+      // Loaded only for a command that queued a job: the workers bring bullmq (and the Slack client once a job posts).
+      const workers = values['no-worker'] || served ? undefined : await rt.startWorkers();
       try {
         // With --json stdout holds the final report only; progress goes to stderr.
         if (output !== 'json') print(outcome.report);
@@ -123,8 +116,8 @@ export async function runCommand(argv: string[]): Promise<number> {
  * --redis asked for it; otherwise read commands go on without it, and their answer
  * says the audit entry went to the log only.
  */
-async function runtimeFor(config: Config, log: Logger, demanded: boolean | undefined): Promise<Runtime | undefined> {
-  const rt = await createRuntime(config, log, { redis: demanded ?? config.redis.configured });
+async function runtimeFor(config: Config, log: Logger, demanded: boolean | undefined): Promise<Ferry | undefined> {
+  const rt = await createFerry(config, log, { redis: demanded ?? config.redis.configured });
   if (demanded && !rt.redisReady()) {
     console.error(`ferry: ${unreachableLine(config.redis.url)}`);
     await rt.close();

@@ -1,52 +1,71 @@
 /** `ferry serve`: the Slack app, plus the job workers unless --no-worker. SIGTERM stops it cleanly. */
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config.js';
-import { createLogger } from '../log.js';
-import { createRuntime } from '../runtime.js';
-import { createSlackApp } from '../slack/app.js';
-import { createNotifier } from '../jobs/notifier.js';
-import { startWorkers } from '../jobs/workers.js';
-import { handleApproval } from '../jobs/approval-actions.js';
-import { executors } from '../jobs/executors.js';
-import { commands } from '../../commands/index.js';
+import { loadConfigFile, type Config } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
+import { createFerry } from '../ferry.js';
+import { createSlackApp, type SlackAppOptions } from '../slack/app.js';
 import { createMetrics } from '../metrics.js';
 import { createHealth, listenHealth } from '../health.js';
 
-export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, host: { type: 'string' }, 'no-worker': { type: 'boolean' } } });
-  const config = loadConfigFile(process.env, values.config);
-  const log = createLogger(config.env.LOG_LEVEL);
-  const base = await createRuntime(config, log, { redis: true });
-  const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
-  let notifier = createNotifier(config, log);
+/** A serving ferry: the HTTP port (undefined in Socket Mode) and how to stop it the way SIGTERM does. */
+export interface Server {
+  port: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts what `ferry serve` runs: createFerry, the Slack app on its
+ * dispatcher and notifier, the workers unless `worker: false`, and in Socket Mode
+ * the health port. The test harness starts ferry in-process through this too.
+ */
+export async function startServer(
+  config: Config,
+  log: Logger,
+  opts: { host?: string; port?: number; worker?: boolean; tokenRetry?: SlackAppOptions['tokenRetry'] } = {},
+): Promise<Server> {
+  const base = await createFerry(config, log, { redis: true });
+  const ferry = { ...base, redis: base.redis! };
   const metrics = createMetrics();
   const health = createHealth(metrics);
   const slack = createSlackApp({
     config,
-    runtime: rt,
-    commands,
+    ferry,
     log,
     metrics,
     health,
-    host: values.host ?? process.env.HOST,
-    onApproval: (args) => handleApproval({ rt, notifier, audit: rt.audit }, executors, args),
+    host: opts.host,
+    port: opts.port,
+    tokenRetry: opts.tokenRetry,
+    onApproval: (args) => ferry.decideApproval(args),
   });
-  notifier = createNotifier(config, log, slack.poster);
-  const workers = values['no-worker'] ? undefined : startWorkers(rt, notifier);
+  const workers = opts.worker === false ? undefined : await ferry.startWorkers();
   const port = await slack.start();
   // In HTTP mode Bolt's server answers /healthz, /readyz and /metrics; Socket Mode listens nowhere, so they get a local port.
   const healthServer = port === undefined ? await listenHealth(health, config.env.FERRY_HEALTH_HOST, config.env.FERRY_HEALTH_PORT) : undefined;
   if (healthServer) console.log(`ferry health on http://${config.env.FERRY_HEALTH_HOST}:${healthServer.port}`);
   log.info({ port, socketMode: port === undefined, healthPort: healthServer?.port }, 'ferry is serving');
-  // Tests and scripts wait for this line on stdout.
-  console.log(port === undefined ? 'ferry serving (Socket Mode)' : `ferry serving on port ${port}`);
-  await new Promise<void>((resolve) => {
-    const stop = async () => {
+  return {
+    port,
+    async stop() {
       log.info('stopping: finishing commands in flight');
       await slack.stop();
       await healthServer?.close();
       await workers?.close();
-      await rt.close();
+      await ferry.close();
+    },
+  };
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, host: { type: 'string' }, 'no-worker': { type: 'boolean' } } });
+  const config = loadConfigFile(process.env, values.config);
+  const log = createLogger(config.env.LOG_LEVEL);
+  const server = await startServer(config, log, { host: values.host ?? process.env.HOST, worker: !values['no-worker'] });
+  // Tests and scripts wait for this line on stdout.
+  console.log(server.port === undefined ? 'ferry serving (Socket Mode)' : `ferry serving on port ${server.port}`);
+  await new Promise<void>((resolve) => {
+    const stop = async () => {
+      await server.stop();
       resolve();
     };
     process.once('SIGTERM', stop);

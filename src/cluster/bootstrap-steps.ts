@@ -5,7 +5,7 @@
  * then checks that the step is now done.
  */
 import type { Cluster } from './cluster.js';
-import type { BootstrapSpec, StepCheck, StepCommand, StepInfo } from './bootstrap.js';
+import type { BootstrapSpec, StepCheck, StepCommand, StepInfo } from './bootstrap-types.js';
 import { ClusterError, NotFoundError } from '../errors.js';
 import type { ExecResult } from '../ssh/types.js';
 import { GlusterAdmin } from './gluster-admin.js';

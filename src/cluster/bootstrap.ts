@@ -12,62 +12,7 @@ import { UsageError } from '../errors.js';
 import type { Table } from '../report.js';
 import { glusterArgv } from './gluster-admin.js';
 import { checkStep } from './bootstrap-steps.js';
-
-/** One node of the pool being built: its ferry name and the name gluster knows it by. */
-export interface BootstrapNode {
-  name: string;
-  fqdn: string;
-}
-
-/** What to build: everything a step's commands are made of. */
-export interface BootstrapSpec {
-  volume: string;
-  /** In order; the volume is replica `nodes.length`, one brick per node. */
-  nodes: BootstrapNode[];
-  /** The node that probes the others and creates and starts the volume. */
-  anchor: string;
-  brickPath: string;
-  mountPoint: string;
-}
-
-export type StepKind = 'server' | 'brick' | 'probe' | 'create' | 'start' | 'mount' | 'chown' | 'verify';
-
-/** One command of a step, on one node. */
-export interface StepCommand {
-  node: string;
-  argv: string[];
-}
-
-/** A step as the approver sees it. */
-export interface StepInfo {
-  id: string;
-  kind: StepKind;
-  title: string;
-  /** The node the step is about (its commands may run elsewhere, e.g. a probe runs on the anchor). */
-  node: string;
-  commands: StepCommand[];
-  /** What is checked before anything runs. */
-  checks: string;
-}
-
-/**
- * done: nothing to run; todo: its commands will run; check: runs every time
- * (the final write/read test); refused: it must not run as things are;
- * unknown: the node did not answer.
- */
-export type StepStatus = 'done' | 'todo' | 'check' | 'refused' | 'unknown';
-
-export interface StepCheck {
-  status: StepStatus;
-  detail: string;
-}
-
-export type PlannedStep = StepInfo & StepCheck;
-
-export interface BootstrapPlan {
-  spec: BootstrapSpec;
-  steps: PlannedStep[];
-}
+import type { BootstrapPlan, BootstrapNode, BootstrapSpec, StepCheck, StepCommand, StepInfo } from './bootstrap-types.js';
 
 /** A file the final check writes through the mount on one node and reads on the others. */
 export const PROBE_FILE = '.ferry-bootstrap-probe';

@@ -6,7 +6,7 @@
 import type { EvacuationPlan, SnapshotDiff } from '../cluster/evacuation-plan.js';
 import type { ServerSummary } from '../cluster/nova-types.js';
 import { report, type Report, type Table, type Verdict } from '../report.js';
-import type { EvacuationState, MoveState, MoveStatus } from './evacuation.js';
+import type { EvacuationState, MoveState, MoveStatus } from './evacuation-state.js';
 import { user } from '../mention.js';
 
 export interface PlanView {

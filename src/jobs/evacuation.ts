@@ -18,6 +18,8 @@ import { QUEUE, type Jobs } from './jobs.js';
 import { acquireJobLock, jobAlive, lockKey, releaseLock } from './locks.js';
 import { AlreadyMigrating, enqueueMigration, pendingHeal, type MigrationDeps, type MigrationJobData, type MigrationResult } from './migration.js';
 import { counts, progressReport, summaryReport } from './evacuation-report.js';
+import type { EvacuationState, MoveState, MoveStatus } from './evacuation-state.js';
+export type { EvacuationState, MoveState, MoveStatus } from './evacuation-state.js';
 import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 /** The parent job's data: the approved plan and where to report; nothing in it changes while it runs. */
@@ -34,27 +36,6 @@ export interface EvacuationJobData {
   message?: MessageRef;
   pollIntervalMs: number;
   timeoutSeconds: number;
-}
-
-/** Where one planned move is: done means `moved` (or `warning`: moved, but verify found something). */
-export type MoveState = 'pending' | 'running' | 'moved' | 'warning' | 'failed' | 'skipped' | 'cancelled';
-
-/** One planned move and what Redis says about it. */
-export interface MoveStatus {
-  move: PlannedMove;
-  state: MoveState;
-  detail: string;
-  /** What to do about a failed or skipped move. */
-  advice?: string;
-}
-
-/** An evacuation as Redis has it now. */
-export interface EvacuationState {
-  plan: EvacuationPlan;
-  moves: MoveStatus[];
-  cancel: { by: string; at: string } | null;
-  /** Nothing pending or running. */
-  finished: boolean;
 }
 
 /** What the parent job returns (`ferry run` and `/evacuate status` show its report). */

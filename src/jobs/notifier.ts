@@ -1,14 +1,15 @@
 /**
- * How a job shows its progress: BullMQ progress events (for `ferry run` and the
- * demo, which wait on the job) and, when the job has a Slack message, that
- * message updated in place.
+ * The port through which jobs and commands show messages beyond a job's own
+ * BullMQ progress: the surface provides it (src/slack/slack-notifier.ts for
+ * Slack), so the jobs layer knows no chat client.
  */
-import { WebClient } from '@slack/web-api';
-import type { MessageRef } from '../command.js';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
 import type { Report } from '../report.js';
-import { SlackPoster, approvalActions } from '../slack/poster.js';
+
+/** Where a posted message is (a Slack channel and ts), so another process can update it. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
 
 export interface Notifier {
   /** Replaces the message with the report (throttled); resolves when sent or given up. */
@@ -23,25 +24,23 @@ export interface Notifier {
   reply(message: MessageRef | undefined, line: string): Promise<void>;
 }
 
-/** Slack when a bot token is configured; otherwise nothing beyond the job's own progress. */
-export function createNotifier(config: Config, log: Logger, poster?: SlackPoster): Notifier {
-  const token = config.env.SLACK_BOT_TOKEN;
-  const slack = poster ?? (token ? new SlackPoster(new WebClient(token, config.env.SLACK_API_URL ? { slackApiUrl: config.env.SLACK_API_URL } : {}), log) : undefined);
+/** A notifier that shows nothing (a process without a chat surface: jobs show only their own progress). */
+export const quietNotifier: Notifier = {
+  update: async () => undefined,
+  post: async () => undefined,
+  reply: async () => undefined,
+};
+
+/**
+ * A notifier built on first use: the terminal commands load the Slack client
+ * only when a job or command really has a message to show.
+ */
+export function lazyNotifier(load: () => Promise<Notifier>): Notifier {
+  let loaded: Promise<Notifier> | undefined;
+  const get = () => (loaded ??= load());
   return {
-    async update(message, report) {
-      if (!slack || !message || message.channel === 'cli') return;
-      await slack.update(message, report, approvalActions(report)).catch((err: Error) => log.warn({ err }, 'progress update not shown'));
-    },
-    async post(channel, report) {
-      if (!slack || channel === 'cli') return undefined;
-      return slack.post(channel, report, approvalActions(report)).catch((err: Error) => {
-        log.warn({ err }, 'message not posted');
-        return undefined;
-      });
-    },
-    async reply(message, line) {
-      if (!slack || !message || message.channel === 'cli') return;
-      await slack.reply(message, line).catch((err: Error) => log.warn({ err }, 'thread reply not posted'));
-    },
+    update: async (message, report) => (await get()).update(message, report),
+    post: async (channel, report) => (await get()).post(channel, report),
+    reply: async (message, line) => (await get()).reply(message, line),
   };
 }

@@ -6,17 +6,8 @@
  */
 import { failure, result } from './exec-result.js';
 import { XML_HEAD } from './gluster-views.js';
-import { VOLUME_NAME, type LabNode, type LabState } from './state.js';
+import { VOLUME_NAME, type GlusterLock, type LabNode, type LabState } from './state.js';
 import type { LabExecResult } from './types.js';
-
-/** The lock held by a transaction of `holder` on `volume`; `remaining` collisions before it is released (null: until gluster-unlocked). */
-export interface GlusterLock {
-  volume: string;
-  holder: LabNode;
-  remaining: number | null;
-  /** Answer `Locking failed on HOLDER` instead of `Another transaction is in progress`. */
-  lockingFailed: boolean;
-}
 
 /** Fault `gluster-locked [N] [locking-failed]` on the holder node; N: how many `volume status` runs collide. */
 export function lockFault(holder: LabNode, arg: string | undefined): GlusterLock {

@@ -3,7 +3,6 @@
  * mutate. Built once by build-state.ts; time-driven changes (migrations,
  * heals) are applied lazily by `advance` in model.ts, so nothing here runs timers.
  */
-import type { GlusterLock } from './gluster-lock.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { LabModelOptions } from './types.js';
 
@@ -149,6 +148,15 @@ export interface Migration {
   postMs?: number;
   /** When an accepted live-migration-abort reaches the source compute. */
   abortAt?: number;
+}
+
+/** The lock held by a transaction of `holder` on `volume`; `remaining` collisions before it is released (null: until gluster-unlocked). */
+export interface GlusterLock {
+  volume: string;
+  holder: LabNode;
+  remaining: number | null;
+  /** Answer `Locking failed on HOLDER` instead of `Another transaction is in progress`. */
+  lockingFailed: boolean;
 }
 
 export interface LabState {

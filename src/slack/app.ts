@@ -10,14 +10,16 @@ import { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { CommandDefinition, MessageRef } from '../command.js';
+import type { MessageRef } from '../command.js';
 import type { Config, Role } from '../config.js';
-import type { Runtime } from '../runtime.js';
-import { boltLogger, type Logger } from '../log.js';
+import type { Ferry } from '../ferry.js';
+import type { Logger } from '../log.js';
+import { boltLogger } from './bolt-logger.js';
 import { dispatch, type DispatchDeps } from '../dispatch.js';
 import { report as makeReport, type Report } from '../report.js';
 import { SlackPoster, approvalActions, lineActions, slackErrorCode, type MessageAction } from './poster.js';
 import { GroupRoles } from './group-roles.js';
+import { createNotifier } from './slack-notifier.js';
 import { tokenCheck } from './token-check.js';
 import { startHomeRefresh } from './home-refresh.js';
 import { createMetrics, type AckKind, type Metrics } from '../metrics.js';
@@ -25,8 +27,8 @@ import { HEALTH_PATHS, createHealth, redisReady, type Health } from '../health.j
 
 export interface SlackAppOptions {
   config: Config;
-  runtime: Runtime & { redis: Redis };
-  commands: readonly CommandDefinition[];
+  /** The process built by createFerry: the dispatcher's dependencies come from it, and job messages go through this app's poster. */
+  ferry: Ferry & { redis: Redis };
   log: Logger;
   /** HTTP mode: where to listen (default 127.0.0.1:PORT). */
   host?: string;
@@ -74,7 +76,8 @@ function failedReport(err: Error): Report {
 }
 
 export function createSlackApp(opts: SlackAppOptions): SlackApp {
-  const { config, runtime, log } = opts;
+  const { config, log } = opts;
+  const runtime = opts.ferry;
   const env = config.env;
   const token = env.SLACK_BOT_TOKEN;
   if (!token) throw new Error('SLACK_BOT_TOKEN is not set');
@@ -115,16 +118,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const api = new WebClient(token, { ...clientOptions, logger: quietLog, rejectRateLimitedCalls: true });
   const poster = new SlackPoster(api, log, undefined, (method, error) => metrics.slackError(method, error));
   const groups = new GroupRoles(new WebClient(token, { ...clientOptions, logger: quietLog }), config, log);
-  const deps: DispatchDeps = {
-    commands: opts.commands,
-    config,
-    cluster: runtime.cluster,
-    jobs: runtime.jobs,
-    audit: runtime.audit,
-    log,
+  runtime.notifyThrough(createNotifier(config, log, poster));
+  const deps: DispatchDeps = runtime.dispatchDeps({
     resolveRole: (userId) => groups.roleOf(userId),
     onOutcome: (command, outcome) => metrics.command(command, outcome),
-  };
+  });
   runtime.ssh.observe((o) => metrics.sshExec(o));
   if (runtime.jobs) metrics.watchJobs(runtime.jobs);
   const acked = (kind: AckKind, context: Record<string, unknown>) => {

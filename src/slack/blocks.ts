@@ -5,7 +5,7 @@
  */
 import type { Report, Table, Verdict } from '../report.js';
 import { onlyUser, renderMentions, user } from '../mention.js';
-import { formatTextTable } from '../cli/render-terminal.js';
+import { formatTextTable } from '../text-table.js';
 import { EMPTY_CELL, SLACK_LIMITS, textLength, type SlackBlock, type SlackMessage } from './limits.js';
 
 export { EMPTY_CELL, SLACK_LIMITS, VIEW_LIMITS, checkSlackLimits, slackLimitViolations, slackViewViolations, textLength, type SlackBlock, type SlackLimitCode, type SlackLimitViolation, type SlackMessage } from './limits.js';

@@ -11,10 +11,9 @@ import { startLab, LAB_USERS } from '../../src/lab/lab.js';
 import type { LabModelHandle } from '../../src/lab/model.js';
 import { startRedis } from '../../src/lab/redis-server.js';
 import { loadConfigFile, type Config } from '../../src/config.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createFerry } from '../../src/ferry.js';
 import { dispatch } from '../../src/dispatch.js';
 import { roleOf } from '../../src/policy.js';
-import { createNotifier } from '../../src/jobs/notifier.js';
 import { startWorkers } from '../../src/jobs/workers.js';
 import { handleApproval } from '../../src/jobs/approval-actions.js';
 import { executors } from '../../src/jobs/executors.js';
@@ -46,18 +45,17 @@ export const evacuation: Bench = {
       ...loaded,
       policy: { ...loaded.policy, migration: { ...loaded.policy.migration, pollIntervalMs: POLL_MS, concurrency: CONCURRENCY, perHostConcurrency: CONCURRENCY } },
     };
-    const base = await createRuntime(config, log, { redis: true });
-    const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
-    const notifier = createNotifier(config, log);
-    const workers = startWorkers(rt, notifier);
-    const deps = { commands, config, cluster: rt.cluster, jobs: rt.jobs, audit: rt.audit, log, resolveRole: async (id: string) => roleOf(config, id) };
+    const base = await createFerry(config, log, { redis: true });
+    const rt = { ...base, jobs: base.jobs! };
+    const workers = await rt.startWorkers();
+    const deps = rt.dispatchDeps();
     try {
       const ideal = Math.ceil(INSTANCES / CONCURRENCY) * MIGRATE_SECONDS * 1000;
       const t0 = performance.now();
       const asked = await dispatch({ line: `/evacuate compute01 --concurrency ${CONCURRENCY} --reason "benchmark"`, userId: LAB_USERS.operator, channel: 'bench' }, deps);
       const planned = performance.now();
       if (!asked.report.approval) throw new Error(`/evacuate did not ask for approval: ${asked.report.title}: ${asked.report.reasons.join('; ')}`);
-      const approved = await handleApproval({ rt, notifier, audit: rt.audit }, executors, {
+      const approved = await rt.decideApproval({
         approvalId: asked.report.approval.id,
         decision: 'approve',
         userId: LAB_USERS.approver,

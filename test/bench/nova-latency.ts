@@ -13,13 +13,10 @@ import { startLab, LAB_USERS } from '../../src/lab/lab.js';
 import type { LabModelHandle } from '../../src/lab/model.js';
 import { startRedis } from '../../src/lab/redis-server.js';
 import { loadConfigFile } from '../../src/config.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createFerry } from '../../src/ferry.js';
 import { dispatch } from '../../src/dispatch.js';
-import { roleOf } from '../../src/policy.js';
-import { createNotifier } from '../../src/jobs/notifier.js';
 import { startWorkers } from '../../src/jobs/workers.js';
 import { waitForJob } from '../../src/cli/wait-job.js';
-import { commands } from '../../commands/index.js';
 import { heading, ms, note, ratio, table, tempDir, type Bench } from './support.js';
 
 const CALL_MS = 2000;
@@ -36,10 +33,10 @@ export const novaLatency: Bench = {
     ]);
     const log = pino({ level: 'silent' });
     const config = loadConfigFile({ FERRY_CONFIG: lab.configPath, REDIS_URL: redis.url });
-    const base = await createRuntime(config, log, { redis: true });
-    const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
-    const workers = startWorkers(rt, createNotifier(config, log));
-    const deps = { commands, config, cluster: rt.cluster, jobs: rt.jobs, audit: rt.audit, log, resolveRole: async (id: string) => roleOf(config, id) };
+    const base = await createFerry(config, log, { redis: true });
+    const rt = { ...base, jobs: base.jobs! };
+    const workers = await rt.startWorkers();
+    const deps = rt.dispatchDeps();
     const run = (line: string) => dispatch({ line, userId: LAB_USERS.operator, channel: 'bench' }, deps);
     const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
       const t = Date.now();

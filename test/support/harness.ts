@@ -12,13 +12,8 @@ import { pino } from 'pino';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { loadConfigFile, type Config, type Role } from '../../src/config.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/app.js';
-import { createNotifier } from '../../src/jobs/notifier.js';
-import { startWorkers, type Workers } from '../../src/jobs/workers.js';
-import { handleApproval } from '../../src/jobs/approval-actions.js';
-import { executors } from '../../src/jobs/executors.js';
-import { commands } from '../../commands/index.js';
+import type { SlackAppOptions } from '../../src/slack/app.js';
+import { startServer, type Server } from '../../src/cli/serve.js';
 import type { AuditEntry } from '../../src/audit.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { startSlackFake, type FakeMessage, type Outage, type RateLimits, type SlackFake } from './slack-fake.js';
@@ -132,21 +127,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
   const config = loadConfigFile(env);
   let port = 0;
-  let inProcess: { rt: Runtime; app: SlackApp; workers: Workers } | undefined;
+  let inProcess: Server | undefined;
   let child: ChildProcess | undefined;
   let childOutput = '';
   const workerProcs: ChildProcess[] = [];
 
   async function startInProcess() {
     const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
-    const base = await createRuntime(config, log, { redis: true });
-    const rt = { ...base, redis: base.redis!, jobs: base.jobs! };
-    let notifier = createNotifier(config, log);
-    const app = createSlackApp({ config, runtime: rt, commands, log, port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry, onApproval: (a) => handleApproval({ rt, notifier, audit: rt.audit }, executors, a) });
-    notifier = createNotifier(config, log, app.poster);
-    const workers = startWorkers(rt, notifier);
-    port = (await app.start())!;
-    inProcess = { rt, app, workers };
+    // serve's own wiring (src/cli/serve.ts), in this process.
+    const server = await startServer(config, log, { port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry });
+    port = server.port!;
+    inProcess = server;
   }
 
   async function startChild() {
@@ -186,11 +177,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   async function stopFerry() {
     if (inProcess) {
-      const { app, workers, rt } = inProcess;
+      const server = inProcess;
       inProcess = undefined;
-      await app.stop();
-      await workers.close();
-      await rt.close();
+      await server.stop();
     }
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));

@@ -8,20 +8,17 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
 import { loadConfigFile, type Config } from '../../src/config.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createFerry, type Ferry } from '../../src/ferry.js';
 import { dispatch, type Outcome } from '../../src/dispatch.js';
-import { roleOf } from '../../src/policy.js';
-import { createNotifier } from '../../src/jobs/notifier.js';
-import { startWorkers, type Workers } from '../../src/jobs/workers.js';
+import type { Workers } from '../../src/jobs/workers.js';
 import { waitForJob } from '../../src/cli/wait-job.js';
-import { commands } from '../../commands/index.js';
 import type { Report } from '../../src/report.js';
 import { startRedis, type RedisServerOptions, type TestRedis } from './redis.js';
 
 export interface LabFerry {
   lab: Lab;
   config: Config;
-  rt: Runtime;
+  rt: Ferry;
   redis?: TestRedis;
   /** Runs one slash line as `user` (default U_OPS) and returns what ferry answers. */
   run(line: string, user?: string): Promise<Outcome>;
@@ -42,9 +39,10 @@ export async function startLabFerry(opts: Omit<LabOptions, 'dir'> & { redis?: bo
   const env = { FERRY_CONFIG: lab.configPath, ...(redis ? { REDIS_URL: redis.url } : {}), ...opts.env };
   const config = loadConfigFile(env);
   const log = pino({ level: 'silent' });
-  const rt = await createRuntime(config, log, { redis: Boolean(redis) });
+  // The wiring `ferry run` uses (src/ferry.ts).
+  const rt = await createFerry(config, log, { redis: Boolean(redis) });
   let workers: Workers | undefined;
-  if (rt.jobs && opts.workers !== false) workers = startWorkers({ ...rt, jobs: rt.jobs }, createNotifier(config, log));
+  if (rt.jobs && opts.workers !== false) workers = await rt.startWorkers();
   const undo: [node: string, fault: string, arg?: string][] = [];
   return {
     lab,
@@ -59,7 +57,7 @@ export async function startLabFerry(opts: Omit<LabOptions, 'dir'> & { redis?: bo
     rt,
     redis,
     run: (line, user = 'U_OPS') =>
-      dispatch({ line, userId: user, channel: 'cli' }, { commands, config, cluster: rt.cluster, jobs: rt.jobs, audit: rt.audit, log, resolveRole: async (id) => roleOf(config, id) }),
+      dispatch({ line, userId: user, channel: 'cli' }, rt.dispatchDeps()),
     finish: (r, onProgress = () => {}) => {
       if (!r.job || !rt.jobs) throw new Error(`no job in report ${r.title}`);
       return waitForJob(rt.jobs, r.job.queue, r.job.id, onProgress);

@@ -10,13 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfigFile, type Config } from '../../../src/config.js';
-import { createRuntime, type Runtime } from '../../../src/runtime.js';
+import { createFerry, type Ferry } from '../../../src/ferry.js';
 import { dispatch } from '../../../src/dispatch.js';
 import { roleOf } from '../../../src/policy.js';
-import { createNotifier } from '../../../src/jobs/notifier.js';
 import { startWorkers, type Workers } from '../../../src/jobs/workers.js';
-import { handleApproval } from '../../../src/jobs/approval-actions.js';
-import { executors } from '../../../src/jobs/executors.js';
 import { waitForJob } from '../../../src/cli/wait-job.js';
 import { commands } from '../../../commands/index.js';
 import type { Report } from '../../../src/report.js';
@@ -70,7 +67,7 @@ export async function nova(args: string[]): Promise<string> {
 export async function startNovaBed(): Promise<NovaBed> {
   const started = performance.now();
   let redis: TestRedis | undefined;
-  let rt: (Runtime & { jobs: NonNullable<Runtime['jobs']> }) | undefined;
+  let rt: (Ferry & { jobs: NonNullable<Ferry['jobs']> }) | undefined;
   let workers: Workers | undefined;
   try {
     const [out, r] = await Promise.all([bedSh(['up']), startRedis()]);
@@ -78,10 +75,9 @@ export async function startNovaBed(): Promise<NovaBed> {
     const upSeconds = (performance.now() - started) / 1000;
     const config = loadConfigFile({ FERRY_CONFIG: out.trim().split('\n').pop()!, REDIS_URL: redis.url });
     const log = pino({ level: 'silent' });
-    const base = await createRuntime(config, log, { redis: true });
+    const base = await createFerry(config, log, { redis: true });
     rt = { ...base, jobs: base.jobs! };
-    const notifier = createNotifier(config, log);
-    workers = startWorkers(rt, notifier);
+    workers = await rt.startWorkers();
     const follow = async (report: Report) => (report.job ? waitForJob(rt!.jobs, report.job.queue, report.job.id, () => {}) : report);
     return {
       config,
@@ -89,12 +85,12 @@ export async function startNovaBed(): Promise<NovaBed> {
       async ferry(line, user = 'U_ADMIN') {
         const outcome = await dispatch(
           { line, userId: user, channel: 'cli' },
-          { commands, config, cluster: rt!.cluster, jobs: rt!.jobs, audit: rt!.audit, log, resolveRole: async (id) => roleOf(config, id) },
+          rt!.dispatchDeps(),
         );
         return answer(await follow(outcome.report));
       },
       async approve(id, user) {
-        const r = await handleApproval({ rt: rt!, notifier, audit: rt!.audit }, executors, { approvalId: id, decision: 'approve', userId: user, role: roleOf(config, user), channel: 'cli' });
+        const r = await rt!.decideApproval({ approvalId: id, decision: 'approve', userId: user, role: roleOf(config, user), channel: 'cli' });
         return answer(await follow(r));
       },
       async stop() {

@@ -9,10 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfigFile, type Config } from '../../../src/config.js';
-import { createRuntime, type Runtime } from '../../../src/runtime.js';
+import { createFerry, type Ferry } from '../../../src/ferry.js';
 import { dispatch } from '../../../src/dispatch.js';
-import { roleOf } from '../../../src/policy.js';
-import { commands } from '../../../commands/index.js';
 import type { Report } from '../../../src/report.js';
 
 const run = promisify(execFile);
@@ -77,7 +75,7 @@ export async function startBed(): Promise<Bed> {
   const configPath = up.stdout.trim().split('\n').pop()!;
   const config = loadConfigFile({ FERRY_CONFIG: configPath });
   const log = pino({ level: 'silent' });
-  let rt: Runtime | undefined = await createRuntime(config, log, { redis: false });
+  let rt: Ferry | undefined = await createFerry(config, log, { redis: false });
   return {
     config,
     configPath,
@@ -85,7 +83,7 @@ export async function startBed(): Promise<Bed> {
     async ferry(line) {
       const outcome = await dispatch(
         { line, userId: 'U_ADMIN', channel: 'cli' },
-        { commands, config, cluster: rt!.cluster, jobs: rt!.jobs, audit: rt!.audit, log, resolveRole: async (id) => roleOf(config, id) },
+        rt!.dispatchDeps(),
       );
       const r = outcome.report;
       const level = (l: string) => r.reasons.filter((x) => x.startsWith(`${l}: `)).map((x) => x.slice(l.length + 2));
