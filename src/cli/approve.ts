@@ -12,7 +12,7 @@ import { roleOf } from '../policy.js';
 import type { Audit } from '../audit.js';
 import { createNotifier } from '../jobs/notifier.js';
 import { handleApproval } from '../jobs/approval-actions.js';
-import { executors } from '../jobs/executors.js';
+import { executors } from '../../commands/index.js';
 import { report } from '../report.js';
 import { renderTerminal } from './render-terminal.js';
 import { asProblem, terminalIdentity, type TerminalIdentity } from './identity.js';

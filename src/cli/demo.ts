@@ -19,7 +19,7 @@ import { createNotifier } from '../jobs/notifier.js';
 import { startWorkers } from '../jobs/workers.js';
 import { handleApproval } from '../jobs/approval-actions.js';
 import { confirmDialog } from '../slack/confirm-dialog.js';
-import { executors } from '../jobs/executors.js';
+import { executors } from '../../commands/index.js';
 import { commands } from '../../commands/index.js';
 import type { Report } from '../report.js';
 import { renderTerminal } from './render-terminal.js';

@@ -7,7 +7,7 @@ import { createSlackApp } from '../slack/app.js';
 import { createNotifier } from '../jobs/notifier.js';
 import { startWorkers } from '../jobs/workers.js';
 import { handleApproval } from '../jobs/approval-actions.js';
-import { executors } from '../jobs/executors.js';
+import { executors } from '../../commands/index.js';
 import { commands } from '../../commands/index.js';
 import { createMetrics } from '../metrics.js';
 import { createHealth, listenHealth } from '../health.js';

@@ -27,7 +27,7 @@ export type Executor = (request: ApprovalRequest, approvedBy: string, ctx: Appro
 
 export async function handleApproval(
   ctx: ApprovalContext,
-  executors: Record<string, Executor>,
+  executors: Readonly<Record<string, Executor>>,
   args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string },
 ): Promise<Report> {
   // The same policy as a slash command (channel allowlist, role), before anything is read or decided.

@@ -17,7 +17,7 @@ import { roleOf } from '../../src/policy.js';
 import { createNotifier } from '../../src/jobs/notifier.js';
 import { startWorkers } from '../../src/jobs/workers.js';
 import { handleApproval } from '../../src/jobs/approval-actions.js';
-import { executors } from '../../src/jobs/executors.js';
+import { executors } from '../../commands/index.js';
 import { waitForJob } from '../../src/cli/wait-job.js';
 import { commands } from '../../commands/index.js';
 import { heading, ms, note, ratio, table, tempDir, type Bench } from './support.js';

@@ -17,7 +17,7 @@ import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/s
 import { createNotifier } from '../../src/jobs/notifier.js';
 import { startWorkers, type Workers } from '../../src/jobs/workers.js';
 import { handleApproval } from '../../src/jobs/approval-actions.js';
-import { executors } from '../../src/jobs/executors.js';
+import { executors } from '../../commands/index.js';
 import { commands } from '../../commands/index.js';
 import type { AuditEntry } from '../../src/audit.js';
 import { startRedis, type TestRedis } from './redis.js';

@@ -16,7 +16,7 @@ import { roleOf } from '../../../src/policy.js';
 import { createNotifier } from '../../../src/jobs/notifier.js';
 import { startWorkers, type Workers } from '../../../src/jobs/workers.js';
 import { handleApproval } from '../../../src/jobs/approval-actions.js';
-import { executors } from '../../../src/jobs/executors.js';
+import { executors } from '../../../commands/index.js';
 import { waitForJob } from '../../../src/cli/wait-job.js';
 import { commands } from '../../../commands/index.js';
 import type { Report } from '../../../src/report.js';
