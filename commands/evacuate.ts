@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/command.js';
-import { report, type Report } from '../src/report.js';
+import { defineCommand, type Plan } from '../src/command.js';
+import { report } from '../src/report.js';
 import { HostArg, hostList, Reason } from '../src/arg-schemas.js';
 import { findCompute } from '../src/config.js';
-import { planEvacuation } from '../src/cluster/evacuation-plan.js';
+import { planEvacuation, type EvacuationPlan } from '../src/cluster/evacuation-plan.js';
 import { planReport } from '../src/jobs/evacuation-report.js';
 import { hostEvacuation } from '../src/jobs/evacuation.js';
 import { requireJobs } from '../src/jobs/jobs.js';
-import { askApproval } from '../src/jobs/ask-approval.js';
+import { executeEvacuation } from '../src/jobs/evacuation-executor.js';
 
 const Targets = hostList(1, 'HOST[,HOST...]');
 
@@ -27,7 +27,7 @@ export default defineCommand({
   }),
   role: 'operator',
   approval: true,
-  run: async (ctx): Promise<Report> => {
+  plan: async (ctx): Promise<Plan<EvacuationPlan>> => {
     const { args, cluster, jobs: ctxJobs, user, config } = ctx;
     const computes = config.nodes.computes.map((n) => n.name).join(', ');
     const source = findCompute(cluster.config, args.host);
@@ -36,21 +36,22 @@ export default defineCommand({
       ...(args.to ?? []).filter((t) => !findCompute(cluster.config, t)).map((t) => `--to ${t} is not a compute node in ferry.yml (${computes})`),
       ...(args.to ?? []).filter((t) => findCompute(cluster.config, t)?.name === source?.name).map((t) => `--to ${t} is the host being evacuated`),
     ];
-    if (wrong.length) return report({ title: `Not evacuating ${args.host}`, verdict: 'FAIL', reasons: wrong, notes: ['Nothing was started.'] });
+    if (wrong.length) return { report: report({ title: `Not evacuating ${args.host}`, verdict: 'FAIL', reasons: wrong, notes: ['Nothing was started.'] }) };
     const host = source!.name;
     const to = args.to?.map((t) => findCompute(cluster.config, t)!.name);
     // While Redis is away a dry run still plans; a real one stops below, before anything starts.
     const running = ctxJobs?.redis.status === 'ready' ? await hostEvacuation(ctxJobs, host) : null;
-    if (running) return report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] });
+    if (running) return { report: report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] }) };
     const reason = args.reason ?? `evacuated by ferry for ${user.id}`;
     const plan = await planEvacuation(cluster, { host, reason, ...(to ? { targets: to } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
-    if (args.dryRun) return planReport(plan, { dryRun: true });
+    if (args.dryRun) return { report: planReport(plan, { dryRun: true }) };
     if (plan.moves.length > 0 && plan.moves.every((m) => m.verdict === 'FAIL')) {
-      return { ...planReport(plan), title: `Not evacuating ${host}: no instance can move`, notes: ['Nothing was started and nothing was disabled. Fix what the preflight says, then ask again.'] };
+      return { report: { ...planReport(plan), title: `Not evacuating ${host}: no instance can move`, notes: ['Nothing was started and nothing was disabled. Fix what the preflight says, then ask again.'] } };
     }
     requireJobs(ctxJobs, '/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const line = ['/evacuate', host, ...(to ? ['--to', to.join(',')] : []), ...(args.concurrency ? ['--concurrency', String(args.concurrency)] : []), ...(args.reason ? ['--reason', JSON.stringify(args.reason)] : [])].join(' ');
     // The request's message shows the buttons now and the evacuation's progress once approved.
-    return askApproval(ctx, 'evacuate', line, (request) => planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }), plan);
+    return { line, shown: (request) => planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }), payload: plan };
   },
+  execute: executeEvacuation,
 });

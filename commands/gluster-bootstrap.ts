@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/command.js';
-import { report, type Report } from '../src/report.js';
+import { defineCommand, type Plan } from '../src/command.js';
+import { report } from '../src/report.js';
 import { hostList, VolumeArg } from '../src/arg-schemas.js';
 import { choosePoolNode } from '../src/cluster/gluster-pool.js';
 import { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap } from '../src/cluster/bootstrap.js';
 import type { BootstrapPlan } from '../src/cluster/bootstrap-types.js';
-import { askApproval } from '../src/jobs/ask-approval.js';
-import type { BootstrapPayload } from '../src/jobs/bootstrap.js';
+import { executeBootstrap, type BootstrapPayload } from '../src/jobs/bootstrap.js';
 
 const Nodes = hostList(2, 'HOST,HOST[,HOST...]');
 
@@ -23,7 +22,7 @@ export default defineCommand({
   args: z.object({ volume: VolumeArg.optional(), nodes: Nodes.optional(), dryRun: z.boolean().default(false) }),
   role: 'operator',
   approval: true,
-  run: async (ctx): Promise<Report> => {
+  plan: async (ctx): Promise<Plan<BootstrapPayload>> => {
     const { args, cluster, config } = ctx;
     const nodes = bootstrapNodes(config, args.nodes);
     const volume = args.volume ?? config.gluster.volume;
@@ -33,15 +32,16 @@ export default defineCommand({
     const blocked = blockers(plan);
     const todo = pending(plan);
     if (blocked.length) {
-      return report({ title: `${args.dryRun ? 'Bootstrap plan (dry run)' : 'Not bootstrapping'}: ${where}`, verdict: 'FAIL', reasons: blocked.map(stepLine(plan)), tables: [table(plan)], notes: ['Nothing was run. Fix these, then ask again.'] });
+      return { report: report({ title: `${args.dryRun ? 'Bootstrap plan (dry run)' : 'Not bootstrapping'}: ${where}`, verdict: 'FAIL', reasons: blocked.map(stepLine(plan)), tables: [table(plan)], notes: ['Nothing was run. Fix these, then ask again.'] }) };
     }
     if (todo.length === 0) {
-      return report({ title: `Nothing to do: ${where} is bootstrapped`, verdict: 'OK', reasons: [`all ${plan.steps.length - 1} steps are already done`], tables: [table(plan)], notes: ['/gluster status shows its health.'] });
+      return { report: report({ title: `Nothing to do: ${where} is bootstrapped`, verdict: 'OK', reasons: [`all ${plan.steps.length - 1} steps are already done`], tables: [table(plan)], notes: ['/gluster status shows its health.'] }) };
     }
     const summary = [`${todo.length} of ${plan.steps.length} steps to run, the others already done; the final check writes a file through the mount and reads it on the other nodes`];
-    if (args.dryRun) return report({ title: `Bootstrap plan (dry run): ${where}`, verdict: 'INFO', reasons: [...summary, 'nothing was run'], tables: [table(plan)] });
+    if (args.dryRun) return { report: report({ title: `Bootstrap plan (dry run): ${where}`, verdict: 'INFO', reasons: [...summary, 'nothing was run'], tables: [table(plan)] }) };
     const line = `/gluster bootstrap ${volume} --nodes ${nodes.map((n) => n.name).join(',')}`;
     const shown = report({ title: `Bootstrap ${where}?`, verdict: 'INFO', reasons: summary, tables: [table(plan)], notes: ['Every step is checked again right before it runs; a step that fails stops the run.'] });
-    return askApproval<BootstrapPayload>(ctx, 'gluster bootstrap', line, shown, { spec });
+    return { line, shown, payload: { spec } };
   },
+  execute: executeBootstrap,
 });

@@ -3,7 +3,6 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg } from '../src/arg-schemas.js';
 import type { Cluster } from '../src/cluster/cluster.js';
-import { GlusterAdmin } from '../src/cluster/gluster-admin.js';
 import { findCompute } from '../src/config.js';
 import { choosePoolNode } from '../src/cluster/gluster-pool.js';
 import type { Peer } from '../src/cluster/gluster-types.js';
@@ -21,7 +20,7 @@ function poolTable(pool: Peer[], from: { name: string; fqdn: string }) {
 /** Why a probe went unanswered, as far as ferry can tell over SSH. */
 async function whyUnanswered(cluster: Cluster, node: string): Promise<string> {
   try {
-    const state = await new GlusterAdmin(cluster.ssh).glusterdState(node);
+    const state = await cluster.admin.glusterdState(node);
     return state === 'active' ? `glusterd runs on ${node}: is port 24007 reachable from the pool?` : `glusterd is ${state} on ${node}: start it (systemctl start glusterd), or use /gluster bootstrap`;
   } catch (err) {
     return `${node} does not answer SSH either (${why(err as Error)})`;
@@ -49,7 +48,7 @@ export default defineCommand({
       return report({ title: `Not probing ${target.fqdn}`, verdict: 'FAIL', reasons: chosen.errors.map((e) => `${e.node}: ${why(e.error)}`), notes: ['No compute node could run the probe. Nothing was run.'] });
     }
     const from = others.find((n) => n.name === chosen.node)!;
-    const answer = await new GlusterAdmin(cluster.ssh).probe(from.name, target.fqdn);
+    const answer = await cluster.admin.probe(from.name, target.fqdn);
     const cli = `gluster (on ${from.name}): ${answer.text}`;
     const pool = await cluster.gluster.pool(from.name).catch(() => null);
     const tables = pool ? [poolTable(pool, from)] : [];

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/command.js';
-import { report, type Report } from '../src/report.js';
+import { defineCommand, type Plan } from '../src/command.js';
+import { report } from '../src/report.js';
 import { Brick, VolumeArg } from '../src/arg-schemas.js';
 import { checkVolumeCreate, createCommand, type VolumeCreatePayload } from '../src/cluster/volume-create.js';
 import { checksTable, failures } from '../src/cluster/checks.js';
-import { askApproval } from '../src/jobs/ask-approval.js';
+import { executeVolumeCreate } from '../src/jobs/gluster-volume-executors.js';
 
 export default defineCommand({
   name: 'gluster volume create',
@@ -27,11 +27,11 @@ export default defineCommand({
     .refine((a) => a.bricks.length % a.replica === 0, { error: 'the number of bricks must be a multiple of the replica count', path: ['bricks'] }),
   role: 'operator',
   approval: true,
-  run: async (ctx): Promise<Report> => {
+  plan: async (ctx): Promise<Plan<VolumeCreatePayload>> => {
     const { args, cluster } = ctx;
     const { checks, payload } = await checkVolumeCreate(cluster, args);
     if (!payload) {
-      return report({ title: `Not creating volume ${args.volume}`, verdict: 'FAIL', reasons: failures(checks), tables: [checksTable(checks)], notes: ['Nothing was run.'] });
+      return { report: report({ title: `Not creating volume ${args.volume}`, verdict: 'FAIL', reasons: failures(checks), tables: [checksTable(checks)], notes: ['Nothing was run.'] }) };
     }
     const shown = report({
       title: `Create volume ${args.volume}, replica ${args.replica}?`,
@@ -41,6 +41,7 @@ export default defineCommand({
       notes: payload.force ? ['force: gluster will not refuse bricks on the root partition.'] : [],
     });
     const line = `/gluster volume create ${args.volume} replica ${args.replica} ${args.bricks.map((b) => `${b.host}:${b.path}`).join(' ')}${args.force ? ' --force' : ''}`;
-    return askApproval<VolumeCreatePayload>(ctx, 'gluster volume create', line, shown, payload);
+    return { line, shown, payload };
   },
+  execute: executeVolumeCreate,
 });

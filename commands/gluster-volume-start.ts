@@ -4,7 +4,7 @@ import { report, type Report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
 import { NotFoundError } from '../src/errors.js';
 import type { Cluster } from '../src/cluster/cluster.js';
-import { GlusterAdmin, glusterArgv } from '../src/cluster/gluster-admin.js';
+import { glusterArgv } from '../src/cluster/gluster-admin.js';
 import { findCompute } from '../src/config.js';
 import { unconnected, volumeOnAnyNode } from '../src/cluster/volume-checks.js';
 import { checksTable, fail, failures, pass, type Check as VolumeCheck } from '../src/cluster/checks.js';
@@ -47,7 +47,7 @@ export default defineCommand({
     if (failures(checks).length) {
       return report({ title: `Not starting ${title}`, verdict: 'FAIL', reasons: failures(checks), tables: [checksTable(checks)], notes: ['Nothing was run.'] });
     }
-    const answer = await new GlusterAdmin(cluster.ssh).startVolume(node, args.volume);
+    const answer = await cluster.admin.startVolume(node, args.volume);
     const cli = `gluster (on ${node}): ${answer.text}`;
     if (!answer.ok) return report({ title: `${title} not started`, verdict: 'FAIL', reasons: [cli], tables: [checksTable(checks)] });
     return report({ title: `${title} started`, verdict: 'OK', reasons: [cli, `ran ${glusterArgv.start(args.volume).join(' ')} on ${node}`], tables: [await bricksTable(cluster, node, args.volume), checksTable(checks)] });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/command.js';
-import { report, type Report } from '../src/report.js';
+import { defineCommand, type Plan } from '../src/command.js';
+import { report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
 import { checkVolumeStop, instancesTable, stopCommand, stopWarning, type VolumeStopPayload } from '../src/cluster/volume-stop.js';
 import { checksTable, failures } from '../src/cluster/checks.js';
-import { askApproval } from '../src/jobs/ask-approval.js';
+import { executeVolumeStop } from '../src/jobs/gluster-volume-executors.js';
 
 export default defineCommand({
   name: 'gluster volume stop',
@@ -15,11 +15,11 @@ export default defineCommand({
   args: z.object({ volume: VolumeArg }),
   role: 'operator',
   approval: true,
-  run: async (ctx): Promise<Report> => {
+  plan: async (ctx): Promise<Plan<VolumeStopPayload>> => {
     const { args, cluster } = ctx;
     const c = await checkVolumeStop(cluster, args.volume);
     if (!c.payload) {
-      return report({ title: `Not stopping volume ${args.volume}`, verdict: 'FAIL', reasons: failures(c.checks), tables: [checksTable(c.checks)], notes: ['Nothing was run.'] });
+      return { report: report({ title: `Not stopping volume ${args.volume}`, verdict: 'FAIL', reasons: failures(c.checks), tables: [checksTable(c.checks)], notes: ['Nothing was run.'] }) };
     }
     const risky = c.instances.length > 0 || c.unknown.length > 0;
     const shown = report({
@@ -29,6 +29,7 @@ export default defineCommand({
       tables: [instancesTable(args.volume, c.instances), checksTable(c.checks)],
       notes: c.instances.length ? ['Their disks become unreachable while the volume is stopped: migrate or shut them down first, or accept that.'] : [],
     });
-    return askApproval<VolumeStopPayload>(ctx, 'gluster volume stop', `/gluster volume stop ${args.volume}`, shown, c.payload);
+    return { line: `/gluster volume stop ${args.volume}`, shown, payload: c.payload };
   },
+  execute: executeVolumeStop,
 });

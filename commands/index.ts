@@ -1,5 +1,6 @@
 /** The catalog: every slash command ferry knows, in the order `/ferry help` lists them. */
 import type { CommandDefinition } from '../src/command.js';
+import type { Executor } from '../src/jobs/approval-actions.js';
 import glusterStatus from './gluster-status.js';
 import glusterPeers from './gluster-peers.js';
 import glusterVolumeInfo from './gluster-volume-info.js';
@@ -24,3 +25,9 @@ import ferryJobs from './ferry-jobs.js';
 import migrateStatus from './migrate-status.js';
 
 export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPeers, glusterVolumeInfo, glusterProbe, glusterVolumeCreate, glusterVolumeStart, glusterVolumeStop, glusterBootstrap, novaShow, novaList, novaServices, novaHypervisors, novaServiceEnable, migrate, migrateStatus, migrateAbort, evacuate, evacuateStatus, evacuateCancel, ferryJobs, ferryAudit, ferryHelp];
+
+/**
+ * What Approve runs, by request kind: the `execute` of each command that asks
+ * for approval. The surfaces hand it to handleApproval (jobs cannot import commands).
+ */
+export const executors: Readonly<Record<string, Executor>> = Object.fromEntries(commands.flatMap((c) => (c.execute ? [[c.name, c.execute] as const] : [])));

@@ -1,7 +1,10 @@
 /**
  * defineCommand() and the types every command uses. A command declares its
  * words, its arguments (positionals, flags and a zod schema), its policy (role,
- * approval) and `run`, which returns a Report. It never touches Slack or the terminal.
+ * approval) and either `run`, which returns a Report, or, when it changes the
+ * cluster behind a second person's approval, `plan` (reads only) and `execute`
+ * (runs the approved payload); the dispatcher asks for the approval in between.
+ * It never touches Slack or the terminal.
  */
 import type { z } from 'zod';
 import type { Config, Role } from './config.js';
@@ -11,6 +14,7 @@ import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';
 import type { MessageRef, Notifier } from './jobs/notifier.js';
 import type { Audit } from './audit.js';
+import type { ApprovalRequest, Executor } from './jobs/approval-types.js';
 
 export type { MessageRef } from './jobs/notifier.js';
 
@@ -53,7 +57,7 @@ export interface FlagSpec {
   role?: Role;
 }
 
-export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
+interface CommandBase<S extends z.ZodType> {
   /** The words that select it, without the slash: 'migrate', 'gluster status'. */
   name: string;
   usage: string;
@@ -66,12 +70,41 @@ export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
   flags?: Record<string, FlagSpec>;
   args: S;
   role: Role;
-  /** true: a second person with the approver role must approve before it runs. */
-  approval?: boolean;
   /** true: it only reads what ferry keeps in Redis, so a Redis outage means it could not read, not that nothing was started. */
   readsOnly?: boolean;
-  run(ctx: CommandContext<z.infer<S>>): Promise<Report>;
 }
+
+/**
+ * What a mutating command's plan found: an answer with nothing to approve (a
+ * dry run, a refusal, nothing to do), or the exact payload a second person
+ * approves, with the line and report they see (a report may name the request).
+ */
+export type Plan<P = unknown> =
+  | { report: Report }
+  | { line: string; shown: Report | ((request: ApprovalRequest) => Report); payload: P };
+
+/** A command that runs as asked; ferry.yml's policy.approval cannot gate it (it is refused instead). */
+export interface RunCommand<S extends z.ZodType = z.ZodType> extends CommandBase<S> {
+  approval?: false;
+  run(ctx: CommandContext<z.infer<S>>): Promise<Report>;
+  plan?: never;
+  execute?: never;
+}
+
+/**
+ * A command that changes the cluster only after a second person with the
+ * approver role approves: `plan` reads and returns the payload, the dispatcher
+ * asks for approval, and `execute` runs the approved payload (Approve button,
+ * `ferry approve`). Nothing it sends before approval can change anything.
+ */
+export interface PlannedCommand<S extends z.ZodType = z.ZodType> extends CommandBase<S> {
+  approval: true;
+  plan(ctx: CommandContext<z.infer<S>>): Promise<Plan>;
+  execute: Executor;
+  run?: never;
+}
+
+export type CommandDefinition<S extends z.ZodType = z.ZodType> = RunCommand<S> | PlannedCommand<S>;
 
 /** The key of a flag in the parsed arguments: `dry-run` → `dryRun`. */
 export const flagKey = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -1,6 +1,8 @@
 /**
  * The one path from a slash line to a Report, shared by Slack and `ferry run`:
- * route → policy → audit → run → audit. Errors become reports a person can act on.
+ * route → policy → run (or plan → approval request) → audit. Errors become reports a person can act on.
+ * A command that needs approval never runs here: its plan does, and its
+ * execute runs only once another person approves (approval-actions.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Caller, CommandDefinition, MessageRef } from './command.js';
@@ -16,6 +18,7 @@ import { authorize, authorizeFlags, flagsText } from './policy.js';
 import { ForbiddenError, isExpectedError, UsageError } from './errors.js';
 import { isRedisUnavailable, unreachableLine } from './redis.js';
 import { slowCallNotes, watchSlowCalls } from './cluster/slow-calls.js';
+import { askApproval } from './jobs/ask-approval.js';
 
 export interface DispatchDeps {
   commands: readonly CommandDefinition[];
@@ -78,7 +81,7 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
     const cmd = command;
     // A slow nova call is named in the report: it says what the wait was for.
     const result = await watchSlowCalls(log, async () => {
-      const r = await cmd.run({
+      const ctx = {
         args: routed.args,
         user: caller,
         cluster: deps.cluster,
@@ -88,9 +91,15 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
         log: log.child({ command: cmd.name }),
         notifier: deps.notifier,
         commands: deps.commands,
-        progress: req.progress ? (r) => req.progress!(asked(r)) : async () => undefined,
+        progress: req.progress ? (r: Report) => req.progress!(asked(r)) : async () => undefined,
         requestId,
-      });
+      };
+      let r: Report;
+      if (cmd.run) r = await cmd.run(ctx);
+      else {
+        const plan = await cmd.plan(ctx);
+        r = 'report' in plan ? plan.report : await askApproval(ctx, cmd.name, plan.line, plan.shown, plan.payload);
+      }
       const slow = slowCallNotes();
       return slow.length ? { ...r, notes: [...r.notes, ...slow] } : r;
     });

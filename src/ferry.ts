@@ -15,7 +15,7 @@ import type { Report } from './report.js';
 import type { DispatchDeps } from './dispatch.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { roleOf } from './policy.js';
-import { commands } from '../commands/index.js';
+import { commands, executors } from '../commands/index.js';
 import { lazyNotifier, type Notifier } from './jobs/notifier.js';
 import type { Workers } from './jobs/workers.js';
 
@@ -78,7 +78,7 @@ export async function createFerry(config: Config, log: Logger, opts: { redis: bo
       return (await import('./jobs/workers.js')).startWorkers(withJobs(), notifier);
     },
     async decideApproval(args, audit = rt.audit) {
-      const [{ handleApproval }, { executors }] = await Promise.all([import('./jobs/approval-actions.js'), import('./jobs/executors.js')]);
+      const { handleApproval } = await import('./jobs/approval-actions.js');
       return handleApproval({ rt: withJobs(), notifier, audit }, executors, args);
     },
   };

@@ -102,9 +102,9 @@ export function needsApproval(config: Pick<Config, 'policy'>, command: CommandDe
 
 /**
  * ferry.yml may ask approval for a command that has no approval flow of its own
- * (only definitions with `approval: true` ask a second person). Such a command is
+ * (only commands with `plan` and `execute` can wait for a second person). Such a command is
  * refused rather than run unapproved.
  */
 export function approvalUnavailable(config: Pick<Config, 'policy'>, command: CommandDefinition): boolean {
-  return command.approval !== true && config.policy.approval.includes(command.name);
+  return command.plan === undefined && config.policy.approval.includes(command.name);
 }

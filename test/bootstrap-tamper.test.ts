@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLabFerry, type LabFerry } from './support/lab-ferry.js';
 import { handleApproval } from '../src/jobs/approval-actions.js';
-import { executors } from '../src/jobs/executors.js';
+import { executors } from '../commands/index.js';
 import { createNotifier } from '../src/slack/slack-notifier.js';
 import { startWorkers } from '../src/jobs/workers.js';
 import { roleOf } from '../src/policy.js';

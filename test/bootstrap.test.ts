@@ -10,7 +10,7 @@ import { startLabFerry, reportText, type LabFerry } from './support/lab-ferry.js
 import { messageText, startHarness } from './support/harness.js';
 import type { FakeMessage } from './support/slack-fake.js';
 import { handleApproval } from '../src/jobs/approval-actions.js';
-import { executors } from '../src/jobs/executors.js';
+import { executors } from '../commands/index.js';
 import { createNotifier } from '../src/slack/slack-notifier.js';
 import { roleOf } from '../src/policy.js';
 import type { Report } from '../src/report.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { allNodes, type NodeConfig } from '../config.js';
 import { HostKeyError, RemoteCommandError, SshTimeoutError, UnreachableError } from '../errors.js';
 import { fingerprint, lookupHostKeys, parseKnownHosts, type KnownHostEntry } from '../ssh/known-hosts.js';
-import type { Cluster } from '../cluster/cluster.js';
+import { sshOf, type Cluster } from '../cluster/cluster.js';
 import { OpenrcError } from '../cluster/nova.js';
 import { compareVersions } from '../cluster/gluster-text.js';
 import { readNovaConf } from '../cluster/nova-conf.js';
@@ -48,7 +48,7 @@ async function checkNode(cluster: Cluster, node: NodeConfig, isControl: boolean,
   const row = (ssh: string, hostKey: string, rest: string[]): Row => ({ cells: [node.name, address, ssh, hostKey, ...rest], problems });
 
   try {
-    await cluster.ssh.exec(node.name, ['true']);
+    await sshOf(cluster).exec(node.name, ['true']);
   } catch (err) {
     const hostKey = err instanceof HostKeyError ? (err.expected.length ? `CHANGED (${err.presented})` : `not pinned (${err.presented})`) : NOT_CHECKED;
     return row(failed('SSH', err), hostKey, isControl ? [NOT_HERE, NOT_CHECKED, NOT_CHECKED, NOT_HERE] : [NOT_CHECKED, NOT_HERE, NOT_HERE, NOT_CHECKED]);
@@ -70,7 +70,7 @@ async function checkNode(cluster: Cluster, node: NodeConfig, isControl: boolean,
       },
       (err: unknown) => failed('gluster', err),
     ),
-    readNovaConf(cluster.ssh, node.name).then(
+    readNovaConf(sshOf(cluster), node.name).then(
       () => 'readable',
       (err: unknown) => failed('nova.conf', err),
     ),

@@ -4,11 +4,10 @@
  * again right before acting, runs the step's commands exactly as planned, and
  * then checks that the step is now done.
  */
-import type { Cluster } from './cluster.js';
+import { sshOf, type Cluster } from './cluster.js';
 import type { BootstrapSpec, StepCheck, StepCommand, StepInfo } from './bootstrap-types.js';
 import { ClusterError, NotFoundError } from '../errors.js';
 import type { ExecResult } from '../ssh/types.js';
-import { GlusterAdmin } from './gluster-admin.js';
 import { findPeer } from './volume-checks.js';
 import { isTransportError, why } from './storage-health.js';
 import { judgeMountSource, poolHostNames } from './mount-source.js';
@@ -46,7 +45,7 @@ const CHECKS: Record<StepInfo['kind'], Check> = {
     if (pkg.exitCode !== 0 || !/install ok installed/.test(status)) {
       return refused(`glusterfs-server is not installed on ${step.node} (${firstLine(pkg.stderr || pkg.stdout) || status}): install it (apt-get install glusterfs-server), then run this again`);
     }
-    const state = await new GlusterAdmin(cluster.ssh).glusterdState(step.node);
+    const state = await cluster.admin.glusterdState(step.node);
     return state === 'active' ? done(`glusterfs-server ${version}, glusterd active`) : todo(`glusterd is ${state}`);
   },
 
@@ -168,7 +167,7 @@ function mountsVolume(spec: BootstrapSpec, source: string | null): boolean {
 
 /** The gluster steps go through GlusterAdmin, which validates and reads the answer; the argv is the planned one. */
 async function runGluster(cluster: Cluster, spec: BootstrapSpec, step: StepInfo): Promise<void> {
-  const admin = new GlusterAdmin(cluster.ssh);
+  const admin = cluster.admin;
   const bricks = spec.nodes.map((n) => ({ node: n.name, fqdn: n.fqdn, path: spec.brickPath }));
   const answer =
     step.kind === 'probe' ? await admin.probe(spec.anchor, fqdnOf(spec, step.node))
@@ -199,7 +198,7 @@ async function verify(cluster: Cluster, step: StepInfo): Promise<void> {
 }
 
 async function exec(cluster: Cluster, c: StepCommand): Promise<ExecResult> {
-  return cluster.ssh.exec(c.node, c.argv);
+  return sshOf(cluster).exec(c.node, c.argv);
 }
 
 function failed(r: ExecResult): StepFailed {

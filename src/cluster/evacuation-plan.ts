@@ -4,8 +4,7 @@
  * preflight verdict of each pair, and how many migrations may run at once.
  * The plan is what an approver approves; execution follows it exactly.
  */
-import type { Cluster } from './cluster.js';
-import { createCluster } from './cluster.js';
+import { createCluster, sshOf, type Cluster } from './cluster.js';
 import { preflightMigration } from './preflight.js';
 import { pass, warn, worstState, type Check, type CheckState } from './checks.js';
 import { findCompute } from '../config.js';
@@ -84,12 +83,12 @@ export const LEFT_STATUSES = new Set(['ERROR', 'SHUTOFF']);
 export async function planEvacuation(cluster: Cluster, req: PlanRequest): Promise<EvacuationPlan> {
   const { config } = cluster;
   // One answer per distinct command: every pair's preflight reuses the node-level answers.
-  const snap = createCluster(snapshotSsh(cluster.ssh), config);
+  const snap = createCluster(snapshotSsh(sshOf(cluster)), config);
   const source = findCompute(cluster.config, req.host);
   const [instances, services, conf] = await Promise.all([
     snap.nova.list({ host: req.host, allTenants: true }),
     snap.nova.services({ binary: 'nova-compute' }),
-    source ? readNovaConf(snap.ssh, source.name).then((c) => ({ ok: true as const, c }), (e: Error) => ({ ok: false as const, e })) : undefined,
+    source ? readNovaConf(sshOf(snap), source.name).then((c) => ({ ok: true as const, c }), (e: Error) => ({ ok: false as const, e })) : undefined,
   ]);
   const candidates = req.targets ?? config.nodes.computes.map((n) => n.name).filter((n) => n !== source?.name);
   const targets = await Promise.all(candidates.map((host) => targetRoom(snap, host, services)));

@@ -3,7 +3,7 @@
  * WARN / FAIL, what was seen, and what to do about it. All questions are asked at
  * once; a node that does not answer makes its checks FAIL, never hangs them.
  */
-import type { Cluster } from './cluster.js';
+import { sshOf, type Cluster } from './cluster.js';
 import { findCompute, type NodeConfig } from '../config.js';
 import type { Server, Service, Hypervisor, Migration } from './nova-types.js';
 import type { MountStatus, GlusterVersion, VolumeStatus, HealEntry, Peer } from './gluster-types.js';
@@ -84,7 +84,7 @@ export async function preflightMigration(cluster: Cluster, instanceRef: string, 
   const [service, views, conf, capacity, migrations] = await Promise.all([
     serviceAsked,
     Promise.all(unique.map(async (n) => [n, await ask(n)] as const)),
-    source ? settle(readNovaConf(cluster.ssh, source.name)) : undefined,
+    source ? settle(readNovaConf(sshOf(cluster), source.name)) : undefined,
     capacityAsked,
     migrationsAsked,
   ]);

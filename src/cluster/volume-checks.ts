@@ -3,7 +3,7 @@
  * (their checks are checks.ts rows, like the migration preflight's): is a host
  * a connected peer, does a brick directory exist, which node answers.
  */
-import type { Cluster } from './cluster.js';
+import { sshOf, type Cluster } from './cluster.js';
 import type { Peer, VolumeInfo } from './gluster-types.js';
 import { NotFoundError } from '../errors.js';
 import { why } from './storage-health.js';
@@ -27,7 +27,7 @@ export function unconnected(pool: Peer[], node: string, hosts: { name: string; f
 /** Whether `path` is a directory on `node`; an error text when the node could not say. */
 export async function dirExists(cluster: Cluster, node: string, path: string): Promise<boolean | string> {
   try {
-    const r = await cluster.ssh.exec(node, ['test', '-d', path]);
+    const r = await sshOf(cluster).exec(node, ['test', '-d', path]);
     return r.exitCode === 0 ? true : r.exitCode === 1 ? false : `test -d exited ${r.exitCode}`;
   } catch (err) {
     return why(err as Error);

@@ -8,7 +8,7 @@ import type { Cluster } from './cluster.js';
 import { findCompute } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { report, type Report } from '../report.js';
-import { brickName, GlusterAdmin, glusterArgv, type BrickSpec } from './gluster-admin.js';
+import { brickName, glusterArgv, type BrickSpec } from './gluster-admin.js';
 import { choosePoolNode } from './gluster-pool.js';
 import { why } from './storage-health.js';
 import { dirExists, unconnected } from './volume-checks.js';
@@ -83,7 +83,7 @@ export const createCommand = (p: VolumeCreatePayload) => `${p.node}: ${glusterAr
 
 /** Runs an approved create and reports gluster's answer as it gave it. */
 export async function runVolumeCreate(cluster: Cluster, p: VolumeCreatePayload): Promise<Report> {
-  const answer = await new GlusterAdmin(cluster.ssh).createVolume(p.node, p.volume, p.replica, p.bricks, p.force);
+  const answer = await cluster.admin.createVolume(p.node, p.volume, p.replica, p.bricks, p.force);
   const cli = `gluster (on ${p.node}): ${answer.text}`;
   if (answer.ok) return report({ title: `Volume ${p.volume} created`, verdict: 'OK', reasons: [cli], notes: [`Start it: /gluster volume start ${p.volume}`] });
   const notes = answer.kind === 'root-partition' ? ['The bricks are on the root partition. If that is intended (a lab, a test), ask again with --force.'] : ['Nothing was created.'];

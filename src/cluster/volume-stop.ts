@@ -6,7 +6,7 @@
 import type { Cluster } from './cluster.js';
 import { NotFoundError } from '../errors.js';
 import { report, type Report, type Table } from '../report.js';
-import { GlusterAdmin, glusterArgv } from './gluster-admin.js';
+import { glusterArgv } from './gluster-admin.js';
 import { why } from './storage-health.js';
 import { volumeOnAnyNode } from './volume-checks.js';
 import { fail, pass, type Check } from './checks.js';
@@ -111,7 +111,7 @@ export async function runVolumeStop(cluster: Cluster, p: VolumeStopPayload): Pro
       notes: [`Nothing was stopped. Ask again (/gluster volume stop ${p.volume}) so the approver sees them.`],
     });
   }
-  const answer = await new GlusterAdmin(cluster.ssh).stopVolume(p.node, p.volume);
+  const answer = await cluster.admin.stopVolume(p.node, p.volume);
   const cli = `gluster (on ${p.node}): ${answer.text}`;
   if (!answer.ok) return report({ title: `Volume ${p.volume} not stopped`, verdict: 'FAIL', reasons: [cli], notes: ['Nothing was stopped.'] });
   return report({

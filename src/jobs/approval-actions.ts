@@ -5,7 +5,7 @@
  */
 import type { Audit } from '../audit.js';
 import type { Role } from '../config.js';
-import type { Runtime } from '../runtime.js';
+import type { ApprovalContext, Executor } from './approval-types.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
 import type { Redis } from 'ioredis';
@@ -16,18 +16,13 @@ import { admit, samePerson } from '../policy.js';
 import { ForbiddenError } from '../errors.js';
 import { user } from '../mention.js';
 
-export interface ApprovalContext {
-  rt: Runtime & { jobs: Jobs };
-  notifier: Notifier;
-  audit: Audit;
-}
+export type { ApprovalContext, Executor } from './approval-types.js';
 
-/** Starts the approved work; returns what the approver sees. */
-export type Executor = (request: ApprovalRequest, approvedBy: string, ctx: ApprovalContext) => Promise<Report>;
+
 
 export async function handleApproval(
   ctx: ApprovalContext,
-  executors: Record<string, Executor>,
+  executors: Readonly<Record<string, Executor>>,
   args: { approvalId: string; decision: 'approve' | 'reject'; userId: string; role: Role | null; channel: string },
 ): Promise<Report> {
   // The same policy as a slash command (channel allowlist, role), before anything is read or decided.

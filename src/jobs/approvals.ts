@@ -5,25 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { MessageRef } from '../command.js';
+import type { ApprovalRequest } from './approval-types.js';
+import type { MessageRef } from './notifier.js';
 import type { Role } from '../config.js';
 import { hasRole } from '../policy.js';
 import { announceChange } from './changes.js';
 import { user } from '../mention.js';
 
-export interface ApprovalRequest<P = unknown> {
-  id: string;
-  /** What runs once approved: 'evacuate', 'gluster bootstrap', ... */
-  kind: string;
-  line: string;
-  requestedBy: string;
-  channel: string;
-  message?: MessageRef;
-  createdAt: string;
-  expiresAt: string;
-  /** Exactly what was shown to the approver (the plan). */
-  payload: P;
-}
+export type { ApprovalRequest } from './approval-types.js';
+
 
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';

@@ -16,7 +16,7 @@ import { dispatch } from '../../src/dispatch.js';
 import { roleOf } from '../../src/policy.js';
 import { startWorkers } from '../../src/jobs/workers.js';
 import { handleApproval } from '../../src/jobs/approval-actions.js';
-import { executors } from '../../src/jobs/executors.js';
+import { executors } from '../../commands/index.js';
 import { waitForJob } from '../../src/cli/wait-job.js';
 import { commands } from '../../commands/index.js';
 import { heading, ms, note, ratio, table, tempDir, type Bench } from './support.js';
