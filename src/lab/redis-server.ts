@@ -34,8 +34,8 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRedis> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  let port = await freePort();
+  let url = `redis://127.0.0.1:${port}`;
   const dir = opts.persist ? mkdtempSync(path.join(tmpdir(), 'ferry-redis-')) : undefined;
   const storage = dir ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess;
@@ -63,13 +63,25 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
         return;
       } catch {
         probe.disconnect();
-        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`redis-server on port ${port} did not start (is redis-server installed?)`);
+        if (proc.exitCode !== null) throw new PortLost(`redis-server on port ${port} exited at start (is redis-server installed, or was the port taken?)`);
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
   }
 
-  await launch();
+  // Between freePort() closing its probe and redis-server binding, another process (a parallel
+  // test's lab) may take the port: a first start tries up to three fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (!(err instanceof PortLost) || attempt === 3) throw err;
+      port = await freePort();
+      url = `redis://127.0.0.1:${port}`;
+    }
+  }
   return {
     url,
     port,
@@ -86,3 +98,6 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
     },
   };
 }
+
+/** redis-server exited while starting: on a first start, most likely its port was taken meanwhile. */
+class PortLost extends Error {}
