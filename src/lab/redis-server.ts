@@ -51,7 +51,7 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
     exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     void exited.then(() => process.off('exit', killOnExit));
     proc.once('error', () => {});
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       // Refused while redis-server is still starting: expected, and retried below.
@@ -64,7 +64,7 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
       } catch {
         probe.disconnect();
         if (proc.exitCode !== null) throw new PortLost(`redis-server on port ${port} exited at start (is redis-server installed, or was the port taken?)`);
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 30 s`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
