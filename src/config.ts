@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument, type YAMLError } from 'yaml';
+import { load, YAMLException } from 'js-yaml';
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
@@ -161,10 +161,8 @@ export type Config = Omit<FileConfig, 'nodes' | 'redis'> & {
  * line per problem, each naming the key (or, for YAML syntax, `fileName:line:column`).
  */
 export function loadConfig(env: Record<string, string | undefined>, fileText: string, baseDir = process.cwd(), fileName = 'ferry.yml'): Config {
-  const doc = parseDocument(fileText);
-  if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => yamlProblem(fileName, e)));
   const problems: string[] = [];
-  const file = FileSchema.safeParse(doc.toJS() ?? {});
+  const file = FileSchema.safeParse(parseYaml(fileText, fileName) ?? {});
   if (!file.success) problems.push(...file.error.issues.flatMap(fileProblem));
   const envParsed = EnvSchema.safeParse(env);
   if (!envParsed.success) problems.push(...envParsed.error.issues.map((i) => `env ${keyPath(i.path)}: ${i.message}`));
@@ -217,7 +215,7 @@ export function loadConfigFile(env: Record<string, string | undefined> = process
     problems.push(...err.problems);
   }
   // The files are checked even when other keys are wrong, so one run lists everything.
-  const raw: unknown = config ? config.ssh : (parseDocument(text).toJS() as { ssh?: unknown } | null)?.ssh;
+  const raw: unknown = config ? config.ssh : (parsedOrNull(text, configPath) as { ssh?: unknown } | null)?.ssh;
   if (raw && typeof raw === 'object' && opts.checkFiles !== false) problems.push(...sshFileProblems(raw, baseDir));
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config;
@@ -243,11 +241,25 @@ export function allNodes(config: Config): NodeConfig[] {
   return [config.nodes.control, ...config.nodes.computes];
 }
 
-/** `FILE:3:1: message`: yaml's message without its trailing position and code frame. */
-function yamlProblem(fileName: string, e: YAMLError): string {
-  const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
-  const at = e.linePos?.[0];
-  return `${fileName}${at ? `:${at.line}:${at.col}` : ''}: ${message}`;
+/** The YAML text as plain data, or null when it does not parse (its errors are already reported). */
+function parsedOrNull(text: string, fileName: string): unknown {
+  try {
+    return parseYaml(text, fileName);
+  } catch {
+    return null;
+  }
+}
+
+/** The YAML text as plain data; a syntax error (or a duplicate key) is a ConfigError `FILE:3:1: reason`. */
+function parseYaml(text: string, fileName: string): unknown {
+  try {
+    return load(text, { filename: fileName });
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    // js-yaml's mark is 0-based; editors count from 1.
+    const at = err.mark ? `:${err.mark.line + 1}:${err.mark.column + 1}` : '';
+    throw new ConfigError([`${fileName}${at}: ${err.reason}`]);
+  }
 }
 
 /** One line per zod issue; an unknown key names the closest valid one. */

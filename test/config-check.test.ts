@@ -67,7 +67,7 @@ describe('ferry config check', () => {
     await writeFile(file, 'nodes: [\n  a: b\n');
     const { code, stderr } = await ferry(['config', 'check', file]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`ferry: invalid configuration:\n  ${file}:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n`);
+    expect(stderr).toBe(`ferry: invalid configuration:\n  ${file}:3:1: deficient indentation\n`);
   });
 
   test('--connect reaches every node with the pinned key and finds gluster, nova, the openrc and nova.conf', async () => {

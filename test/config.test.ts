@@ -56,7 +56,7 @@ describe('ferry.yml', () => {
   });
 
   test('a YAML syntax error names the file, line and column, with no dangling colon', () => {
-    expect(problems('nodes: [')).toEqual(['ferry.yml:1:9: Flow sequence in block collection must be sufficiently indented and end with a ]']);
+    expect(problems('nodes: [')).toEqual(['ferry.yml:1:9: unexpected end of the stream within a flow collection']);
   });
 
   test('an unknown key is an error that names the closest valid key', () => {

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { loadConfig } from '../config.js';
 import { knownHostsLine } from '../ssh/known-hosts.js';
 import { createLabModel } from './model.js';
@@ -205,7 +205,7 @@ function labConfigText(nodes: { name: string; port: number }[]): string {
     openstack: { cli: 'nova', openrc: '/root/openrc' },
     roles: Object.fromEntries(Object.entries(LAB_USERS).map(([role, user]) => [role, { users: [user] }])),
   };
-  return `# Written by \`ferry lab start\`: a simulated cluster on 127.0.0.1. Regenerated at every start.\n${stringify(file)}`;
+  return `# Written by \`ferry lab start\`: a simulated cluster on 127.0.0.1. Regenerated at every start.\n${dump(file)}`;
 }
 
 async function handleControl(lab: Lab, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
