@@ -6,7 +6,8 @@ import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
 import { getApproval } from '../src/jobs/approvals.js';
 import { refuseRequest } from '../src/jobs/approval-actions.js';
 import { counts } from '../src/jobs/evacuation-report.js';
-import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData, type MoveStatus } from '../src/jobs/evacuation.js';
+import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
+import type { MoveStatus } from '../src/jobs/evacuation-state.js';
 import { EvacuationId } from '../src/arg-schemas.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 /** The catalog: every slash command ferry knows, in the order `/ferry help` lists them. */
 import type { CommandDefinition } from '../src/command.js';
-import type { Executor } from '../src/jobs/approval-actions.js';
+import type { Executor } from '../src/jobs/approval-types.js';
 import glusterStatus from './gluster-status.js';
 import glusterPeers from './gluster-peers.js';
 import glusterVolumeInfo from './gluster-volume-info.js';

@@ -16,7 +16,6 @@ import type { MessageRef, Notifier } from './jobs/notifier.js';
 import type { Audit } from './audit.js';
 import type { ApprovalRequest, Executor } from './jobs/approval-types.js';
 
-export type { MessageRef } from './jobs/notifier.js';
 
 /** Who asked, as the policy resolved them. */
 export interface Caller {

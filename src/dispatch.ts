@@ -5,7 +5,8 @@
  * execute runs only once another person approves (approval-actions.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Caller, CommandDefinition, MessageRef } from './command.js';
+import type { Caller, CommandDefinition } from './command.js';
+import type { MessageRef } from './jobs/notifier.js';
 import type { Config, Role } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { Jobs } from './jobs/jobs.js';

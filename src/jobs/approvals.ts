@@ -12,8 +12,6 @@ import { hasRole } from '../policy.js';
 import { announceChange } from './changes.js';
 import { user } from '../mention.js';
 
-export type { ApprovalRequest } from './approval-types.js';
-
 
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';

@@ -9,7 +9,8 @@ import type { CommandContext } from '../command.js';
 import type { Config } from '../config.js';
 import type { EvacuationPlan } from '../cluster/evacuation-plan.js';
 import type { Report } from '../report.js';
-import { createApproval, setApprovalMessage, type ApprovalRequest } from './approvals.js';
+import { createApproval, setApprovalMessage } from './approvals.js';
+import type { ApprovalRequest } from './approval-types.js';
 import { requireJobs } from './jobs.js';
 
 /**

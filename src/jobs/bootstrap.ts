@@ -6,12 +6,12 @@
  */
 import type { Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
-import type { MessageRef } from '../command.js';
+import type { MessageRef } from './notifier.js';
 import type { Logger } from '../log.js';
 import type { Audit } from '../audit.js';
 import type { Notifier } from './notifier.js';
-import type { Executor } from './approval-actions.js';
-import type { ApprovalRequest } from './approvals.js';
+import type { Executor } from './approval-types.js';
+import type { ApprovalRequest } from './approval-types.js';
 import { QUEUE, type Jobs } from './jobs.js';
 import { acquireJobLock, releaseLock } from './locks.js';
 import { approvedSteps, planTable } from '../cluster/bootstrap.js';

@@ -3,9 +3,9 @@
  * when the host's instances changed since its snapshot, nothing starts and a
  * new request with a fresh plan and the difference is posted instead.
  */
-import type { ApprovalRequest } from './approvals.js';
+import type { ApprovalRequest } from './approval-types.js';
 import { createApproval, setApprovalMessage } from './approvals.js';
-import type { ApprovalContext, Executor } from './approval-actions.js';
+import type { ApprovalContext, Executor } from './approval-types.js';
 import { diffSnapshot, planEvacuation, requestOf, type EvacuationPlan, type SnapshotDiff } from '../cluster/evacuation-plan.js';
 import { diffText, planReport } from './evacuation-report.js';
 import { enqueueEvacuation, evacuationJobId, hostEvacuation } from './evacuation.js';

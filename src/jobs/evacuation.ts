@@ -8,7 +8,7 @@
  */
 import type { Job } from 'bullmq';
 import { outcomeOf, type Audit } from '../audit.js';
-import type { MessageRef } from '../command.js';
+import type { MessageRef } from './notifier.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { EvacuationPlan, PlannedMove } from '../cluster/evacuation-plan.js';
 import { preflightMigration } from '../cluster/preflight.js';
@@ -19,7 +19,6 @@ import { acquireJobLock, jobAlive, lockKey, releaseLock } from './locks.js';
 import { AlreadyMigrating, enqueueMigration, pendingHeal, type MigrationDeps, type MigrationJobData, type MigrationResult } from './migration.js';
 import { counts, progressReport, summaryReport } from './evacuation-report.js';
 import type { EvacuationState, MoveState, MoveStatus } from './evacuation-state.js';
-export type { EvacuationState, MoveState, MoveStatus } from './evacuation-state.js';
 import { jobEnd, replyJobEnd, type JobEndVerdict } from './job-end-reply.js';
 
 /** The parent job's data: the approved plan and where to report; nothing in it changes while it runs. */

@@ -3,8 +3,8 @@
  * the operation as shown (the payload), put gluster's answer in the request's
  * message, and audit the outcome. Both take seconds, so no job is queued.
  */
-import type { ApprovalContext, Executor } from './approval-actions.js';
-import type { ApprovalRequest } from './approvals.js';
+import type { ApprovalContext, Executor } from './approval-types.js';
+import type { ApprovalRequest } from './approval-types.js';
 import { runVolumeCreate, type VolumeCreatePayload } from '../cluster/volume-create.js';
 import { runVolumeStop, type VolumeStopPayload } from '../cluster/volume-stop.js';
 import { isTransportError, why } from '../cluster/storage-health.js';

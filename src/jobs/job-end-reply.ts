@@ -4,7 +4,7 @@
  * bootstrap ends ferry replies once in its message's thread, mentioning the
  * requester (and the approver) with the verdict in one line.
  */
-import type { MessageRef } from '../command.js';
+import type { MessageRef } from './notifier.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs, QueueName } from './jobs.js';

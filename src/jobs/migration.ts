@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Cluster } from '../cluster/cluster.js';
-import type { MessageRef } from '../command.js';
+import type { MessageRef } from './notifier.js';
 import type { Migration, Server } from '../cluster/nova-types.js';
 import { slowCallNotes } from '../cluster/slow-calls.js';
 import type { Logger } from '../log.js';

@@ -6,7 +6,8 @@
  */
 import type { Jobs } from '../jobs/jobs.js';
 import { isLive, jobLine, listJobs, utc, type JobEntry } from '../jobs/job-list.js';
-import { pendingApprovals, type ApprovalRequest } from '../jobs/approvals.js';
+import { pendingApprovals } from '../jobs/approvals.js';
+import type { ApprovalRequest } from '../jobs/approval-types.js';
 import { storageVerdicts, type StorageVerdict } from '../storage-verdicts.js';
 import type { Verdict } from '../report.js';
 import { cut, escapeMrkdwn, SLACK_LIMITS, type SlackBlock } from './blocks.js';

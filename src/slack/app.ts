@@ -10,7 +10,7 @@ import { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { MessageRef } from '../command.js';
+import type { MessageRef } from '../jobs/notifier.js';
 import type { Config, Role } from '../config.js';
 import type { Ferry } from '../ferry.js';
 import type { Logger } from '../log.js';
