@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import type { Job } from 'bullmq';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
-import { getApproval } from '../src/jobs/approvals.js';
-import { refuseRequest } from '../src/jobs/approval-actions.js';
+import { requireDesk } from '../src/jobs/job-desk.js';
 import { counts } from '../src/jobs/evacuation-report.js';
-import { evacuationJobId, readEvacuation, requestCancel, type EvacuationJobData } from '../src/jobs/evacuation.js';
+import type { EvacuationJobData } from '../src/jobs/evacuation.js';
 import type { MoveStatus } from '../src/jobs/evacuation-state.js';
 import { EvacuationId } from '../src/arg-schemas.js';
 
@@ -19,21 +16,20 @@ export default defineCommand({
   args: z.object({ id: EvacuationId }),
   role: 'operator',
   run: async ({ args, jobs: ctxJobs, user, notifier }): Promise<Report> => {
-    const jobs = requireJobs(ctxJobs, '/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
-    const job = (await jobs.queue(QUEUE.evacuate).getJob(evacuationJobId(args.id))) as Job<EvacuationJobData> | undefined;
+    const jobs = requireDesk(ctxJobs, '/evacuate cancel needs Redis (set REDIS_URL or redis.url in ferry.yml)');
+    const job = await jobs.evacuation(args.id);
     if (!job) {
       // Not started yet: cancelling the request is rejecting it (the requester or an approver may).
-      const found = await getApproval(jobs.redis, args.id);
+      const found = await jobs.approval(args.id);
       if (found && found.request.kind !== 'evacuate') return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [`${args.id} is a /${found.request.kind} request, not an evacuation`] });
       // The request's message loses its buttons and says who cancelled it.
-      const r = await refuseRequest(jobs.redis, notifier, args.id, user.id, user.role, 'cancelled');
+      const r = await jobs.refuseRequest(args.id, user.id, user.role, 'cancelled', notifier);
       if (!r.ok) return report({ title: `Cannot cancel ${args.id}`, verdict: 'FAIL', reasons: [r.reason] });
       return report({ title: `Cancelled request ${args.id}`, verdict: 'OK', reasons: [`the evacuation of ${(r.request.payload as EvacuationJobData['plan']).host} was not started and will not be`] });
     }
-    const state = await job.getState();
-    if (state === 'completed' || state === 'failed') return report({ title: `Evacuation ${args.id} has already ended`, verdict: 'FAIL', reasons: [`nothing to cancel (${state}); see /evacuate status ${args.id}`] });
-    const first = await requestCancel(jobs, args.id, user.id);
-    const evacuation = await readEvacuation(jobs, args.id, job.data.plan);
+    if (job.state === 'completed' || job.state === 'failed') return report({ title: `Evacuation ${args.id} has already ended`, verdict: 'FAIL', reasons: [`nothing to cancel (${job.state}); see /evacuate status ${args.id}`] });
+    const first = await jobs.cancelEvacuation(args.id, user.id);
+    const evacuation = await job.moves();
     const c = counts(evacuation);
     const lines = abortLines(evacuation.moves);
     return report({

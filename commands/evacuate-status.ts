@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import type { Job } from 'bullmq';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import type { EvacuationPlan } from '../src/cluster/evacuation-plan.js';
-import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
-import { getApproval } from '../src/jobs/approvals.js';
-import { evacuationJobId, readEvacuation, type EvacuationJobData, type EvacuationResult } from '../src/jobs/evacuation.js';
-import { supersededKey } from '../src/jobs/evacuation-executor.js';
+import { requireDesk } from '../src/jobs/job-desk.js';
 import { planReport, progressReport } from '../src/jobs/evacuation-report.js';
 import { user } from '../src/mention.js';
 import { EvacuationId } from '../src/arg-schemas.js';
@@ -21,21 +17,18 @@ export default defineCommand({
   role: 'viewer',
   readsOnly: true,
   run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
-    const jobs = requireJobs(ctxJobs, '/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
-    const queue = jobs.queue(QUEUE.evacuate);
-    // State first: a job read before it completed would have no return value yet.
-    const state = await queue.getJobState(evacuationJobId(args.id));
-    const job = state === 'unknown' ? undefined : ((await queue.getJob(evacuationJobId(args.id))) as Job<EvacuationJobData, EvacuationResult> | undefined);
+    const jobs = requireDesk(ctxJobs, '/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
+    const job = await jobs.evacuation(args.id);
     if (job) {
-      if (state === 'completed') return job.returnvalue.report;
-      const r = progressReport(await readEvacuation(jobs, args.id, job.data.plan), job.data);
-      return state === 'failed' ? { ...r, verdict: 'FAIL', reasons: [`ferry gave up: ${job.failedReason}`, ...r.reasons] } : r;
+      if (job.result) return job.result.report;
+      const r = progressReport(await job.moves(), job.data);
+      return job.state === 'failed' ? { ...r, verdict: 'FAIL', reasons: [`ferry gave up: ${job.failedReason}`, ...r.reasons] } : r;
     }
-    const found = await getApproval<EvacuationPlan>(jobs.redis, args.id);
+    const found = await jobs.approval<EvacuationPlan>(args.id);
     if (!found || found.request.kind !== 'evacuate') return report({ title: `No evacuation ${args.id}`, verdict: 'FAIL', reasons: [`no evacuation or evacuation request ${args.id} in Redis (they are kept 7 days)`] });
     const { request, decision } = found;
     const plan = request.payload;
-    const again = await jobs.redis.get(supersededKey(args.id));
+    const again = await jobs.supersededBy(args.id);
     const [label, detail] = again
       ? ['not started', `the instances on ${plan.host} changed; asked again as request ${again}`]
       : decision?.decision === 'reject'

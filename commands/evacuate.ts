@@ -5,8 +5,7 @@ import { HostArg, hostList, Reason } from '../src/arg-schemas.js';
 import { findCompute } from '../src/config.js';
 import { planEvacuation, type EvacuationPlan } from '../src/cluster/evacuation-plan.js';
 import { planReport } from '../src/jobs/evacuation-report.js';
-import { hostEvacuation } from '../src/jobs/evacuation.js';
-import { requireJobs } from '../src/jobs/jobs.js';
+import { requireDesk } from '../src/jobs/job-desk.js';
 import { executeEvacuation } from '../src/jobs/evacuation-executor.js';
 
 const Targets = hostList(1, 'HOST[,HOST...]');
@@ -40,7 +39,7 @@ export default defineCommand({
     const host = source!.name;
     const to = args.to?.map((t) => findCompute(cluster.config, t)!.name);
     // While Redis is away a dry run still plans; a real one stops below, before anything starts.
-    const running = ctxJobs?.redis.status === 'ready' ? await hostEvacuation(ctxJobs, host) : null;
+    const running = ctxJobs?.ready() ? await ctxJobs.hostEvacuation(host) : null;
     if (running) return { report: report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] }) };
     const reason = args.reason ?? `evacuated by ferry for ${user.id}`;
     const plan = await planEvacuation(cluster, { host, reason, ...(to ? { targets: to } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
@@ -48,7 +47,7 @@ export default defineCommand({
     if (plan.moves.length > 0 && plan.moves.every((m) => m.verdict === 'FAIL')) {
       return { report: { ...planReport(plan), title: `Not evacuating ${host}: no instance can move`, notes: ['Nothing was started and nothing was disabled. Fix what the preflight says, then ask again.'] } };
     }
-    requireJobs(ctxJobs, '/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    requireDesk(ctxJobs, '/evacuate needs Redis to wait for approval and run the migrations (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const line = ['/evacuate', host, ...(to ? ['--to', to.join(',')] : []), ...(args.concurrency ? ['--concurrency', String(args.concurrency)] : []), ...(args.reason ? ['--reason', JSON.stringify(args.reason)] : [])].join(' ');
     // The request's message shows the buttons now and the evacuation's progress once approved.
     return { line, shown: (request) => planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }), payload: plan };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { requireJobs } from '../src/jobs/jobs.js';
-import { isLive, jobsTable, listJobs } from '../src/jobs/job-list.js';
+import { requireDesk } from '../src/jobs/job-desk.js';
+import { isLive, jobsTable } from '../src/jobs/job-list.js';
 
 /** Rows in one answer: the newest jobs; the answer says how many more there are. */
 export const JOBS_SHOWN = 20;
@@ -16,8 +16,8 @@ export default defineCommand({
   role: 'viewer',
   readsOnly: true,
   run: async ({ jobs: ctxJobs }) => {
-    const jobs = requireJobs(ctxJobs, '/ferry jobs reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
-    const { entries, total } = await listJobs(jobs, JOBS_SHOWN);
+    const jobs = requireDesk(ctxJobs, '/ferry jobs reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
+    const { entries, total } = await jobs.list(JOBS_SHOWN);
     const live = entries.filter(isLive).length;
     const more = total - entries.length;
     return report({

@@ -3,7 +3,6 @@ import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
 import { brickRows, collectStorageHealth, why } from '../src/cluster/storage-health.js';
-import { recordStorageVerdict } from '../src/storage-verdicts.js';
 
 export default defineCommand({
   name: 'gluster status',
@@ -60,7 +59,7 @@ export default defineCommand({
     });
     // For the App Home: the last verdict per volume, who asked and when.
     const seen = { volume: h.volume, verdict: r.verdict, reason: r.reasons[0] ?? '', at: new Date().toISOString(), by: user.id };
-    await recordStorageVerdict(jobs?.redis, seen).catch((err: Error) => log.warn({ err }, 'storage verdict not remembered'));
+    await jobs?.recordStorageVerdict(seen).catch((err: Error) => log.warn({ err }, 'storage verdict not remembered'));
     return r;
   },
 });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
-import { QUEUE, requireJobs } from '../src/jobs/jobs.js';
-import { jobLine, readJob } from '../src/jobs/job-list.js';
+import { requireDesk } from '../src/jobs/job-desk.js';
+import { jobLine } from '../src/jobs/job-list.js';
 import { MigrationJobId } from '../src/arg-schemas.js';
 
 const VERDICT = { OK: 'OK', WARN: 'WARN', FAIL: 'FAIL', unknown: 'WARN', cancelled: 'WARN', waiting: 'INFO', running: 'INFO' } as const;
@@ -17,9 +17,9 @@ export default defineCommand({
   role: 'viewer',
   readsOnly: true,
   run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
-    const jobs = requireJobs(ctxJobs, '/migrate status reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
+    const jobs = requireDesk(ctxJobs, '/migrate status reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
     const short = /^[0-9a-f]{8}$/.test(args.id) ? `migrate-${args.id}` : undefined;
-    const entry = (await readJob(jobs, QUEUE.migrate, args.id)) ?? (short ? await readJob(jobs, QUEUE.migrate, short) : undefined);
+    const entry = (await jobs.migration(args.id)) ?? (short ? await jobs.migration(short) : undefined);
     if (!entry) return report({ title: `No migration job ${args.id} in Redis (ended ones are kept 7 days; /ferry jobs lists them)`, verdict: 'FAIL' });
     const last = entry.lastReport;
     return report({

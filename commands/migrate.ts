@@ -4,8 +4,8 @@ import { report, type Report } from '../src/report.js';
 import { HostArg, InstanceRef } from '../src/arg-schemas.js';
 import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
 import { checksTable, checksVerdict } from '../src/cluster/checks.js';
-import { AlreadyMigrating, enqueueMigration, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
-import { requireJobs } from '../src/jobs/jobs.js';
+import { AlreadyMigrating, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
+import { requireDesk } from '../src/jobs/job-desk.js';
 import { user as mentionUser } from '../src/mention.js';
 
 /** The preflight as a table: one row per check. */
@@ -39,7 +39,7 @@ export default defineCommand({
       if (!forced) notes.push('An admin may override with --force (audited).');
       return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: failing.map((c) => `${c.check}: ${c.detail}`), tables: [preflightTable(pf)], notes });
     }
-    const jobs = requireJobs(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    const jobs = requireDesk(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
     const server = pf.server!;
     const target = pf.target!;
     const jobId = migrationJobId(server.id, requestId);
@@ -53,7 +53,7 @@ export default defineCommand({
     const message = await progress(queued);
     const healBefore = await pendingHeal(cluster, target.name).catch(() => null);
     try {
-      await enqueueMigration(jobs, jobId, {
+      await jobs.enqueueMigration(jobId, {
         instanceId: server.id,
         instanceName: server.name,
         source: server.host ?? '',

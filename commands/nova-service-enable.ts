@@ -3,7 +3,6 @@ import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg } from '../src/arg-schemas.js';
 import { findCompute } from '../src/config.js';
-import { hostEvacuation } from '../src/jobs/evacuation.js';
 
 export default defineCommand({
   name: 'nova service-enable',
@@ -20,7 +19,7 @@ export default defineCommand({
       return report({ title: `Not enabling ${args.host}`, verdict: 'FAIL', reasons: [`${args.host} is not a compute node in ferry.yml (${computes})`] });
     }
     // Enabling a host mid-evacuation would let the scheduler place new instances on it.
-    const running = jobs ? await hostEvacuation(jobs, node.name) : null;
+    const running = jobs ? await jobs.hostEvacuation(node.name) : null;
     if (running) {
       const id = running.replace(/^evac-/, '');
       return report({ title: `Not enabling ${node.name}`, verdict: 'FAIL', reasons: [`${node.name} is being evacuated (${id})`], notes: [`Wait for it to end, or /evacuate cancel ${id}`] });

@@ -11,7 +11,7 @@ import type { Config, Role } from './config.js';
 import type { Logger } from './log.js';
 import type { Report } from './report.js';
 import type { Cluster } from './cluster/cluster.js';
-import type { Jobs } from './jobs/jobs.js';
+import type { JobDesk } from './jobs/job-desk.js';
 import type { MessageRef, Notifier } from './jobs/notifier.js';
 import type { Audit } from './audit.js';
 import type { ApprovalRequest, Executor } from './jobs/approval-types.js';
@@ -29,8 +29,8 @@ export interface CommandContext<A> {
   args: A;
   user: Caller;
   cluster: Cluster;
-  /** Present when Redis is configured (serve, worker, demo); absent in a bare `ferry run`. */
-  jobs?: Jobs;
+  /** ferry's jobs, through named operations only; present when Redis is configured (serve, worker, demo), absent in a bare `ferry run`. */
+  jobs?: JobDesk;
   /** The audit trail (read by `/ferry audit`); absent where the surface keeps none. */
   audit?: Audit;
   config: Config;

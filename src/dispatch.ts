@@ -9,7 +9,7 @@ import type { Caller, CommandDefinition } from './command.js';
 import type { MessageRef } from './jobs/notifier.js';
 import type { Config, Role } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
-import type { Jobs } from './jobs/jobs.js';
+import type { JobDesk } from './jobs/job-desk.js';
 import type { Notifier } from './jobs/notifier.js';
 import { outcomeOf, type Audit, type AuditEntry } from './audit.js';
 import type { Logger } from './log.js';
@@ -25,7 +25,7 @@ export interface DispatchDeps {
   commands: readonly CommandDefinition[];
   config: Config;
   cluster: Cluster;
-  jobs?: Jobs;
+  jobs?: JobDesk;
   audit: Audit;
   log: Logger;
   /** Messages beyond the command's own progress (src/ferry.ts builds it; Slack's when there is a token). */

@@ -17,6 +17,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { roleOf } from './policy.js';
 import { commands, executors } from '../commands/index.js';
 import { lazyNotifier, type Notifier } from './jobs/notifier.js';
+import { jobDesk } from './jobs/redis-job-desk.js';
 import type { Workers } from './jobs/workers.js';
 
 /** What decides an approval: the Approve / Reject buttons and `ferry approve`. */
@@ -53,6 +54,7 @@ export async function createFerry(config: Config, log: Logger, opts: { redis: bo
     post: (channel, report) => current.post(channel, report),
     reply: (message, line) => current.reply(message, line),
   };
+  const desk = rt.jobs && jobDesk(rt.jobs);
   const withJobs = () => {
     if (!rt.jobs) throw new Error('this ferry process has no Redis (set REDIS_URL or redis.url in ferry.yml)');
     return { ...rt, jobs: rt.jobs };
@@ -64,7 +66,7 @@ export async function createFerry(config: Config, log: Logger, opts: { redis: bo
       commands,
       config,
       cluster: rt.cluster,
-      jobs: rt.jobs,
+      ...(desk ? { jobs: desk } : {}),
       audit: rt.audit,
       log,
       notifier,

@@ -21,6 +21,11 @@ const LAYERS: { name: string; rank: number; match: (file: string) => boolean }[]
   { name: 'cli', rank: 6, match: (f) => f.startsWith('src/cli/') },
 ];
 
+/** What a command must not import: the transports under the facades (ctx.cluster, ctx.jobs). */
+const RAW_MODULES = [/^ssh2$/, /^ioredis$/, /^bullmq$/, /\/src\/ssh\//, /\/src\/jobs\/jobs\.js$/, /\/src\/redis\.js$/];
+/** Names that hand out a transport: the cluster's SSH handle. */
+const RAW_NAMES = ['sshOf'];
+
 function layerOf(file: string) {
   return LAYERS.find((l) => l.match(file));
 }
@@ -89,6 +94,21 @@ describe('architecture', () => {
       }
     }
     expect(upward.sort()).toEqual([]);
+  });
+
+  it('lets commands reach SSH, Redis and BullMQ only through the cluster and job facades', () => {
+    const reached: string[] = [];
+    for (const file of sourceFiles('commands')) {
+      const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+      for (const stmt of source.statements) {
+        if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
+        const from = stmt.moduleSpecifier.text;
+        if (RAW_MODULES.some((m) => m.test(from))) reached.push(`${file} imports ${from}`);
+        const named = stmt.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) for (const n of named.elements) if (RAW_NAMES.includes((n.propertyName ?? n.name).text)) reached.push(`${file} imports ${(n.propertyName ?? n.name).text} from ${from}`);
+      }
+    }
+    expect(reached.sort()).toEqual([]);
   });
 
   it('reads a non-empty graph', () => {

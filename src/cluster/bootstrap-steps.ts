@@ -5,7 +5,7 @@
  * then checks that the step is now done.
  */
 import { sshOf, type Cluster } from './cluster.js';
-import type { BootstrapSpec, StepCheck, StepCommand, StepInfo } from './bootstrap-types.js';
+import type { BootstrapSpec, StepState, StepCommand, StepInfo } from './bootstrap-types.js';
 import { ClusterError, NotFoundError } from '../errors.js';
 import type { ExecResult } from '../ssh/types.js';
 import { findPeer } from './volume-checks.js';
@@ -20,12 +20,12 @@ export class StepFailed extends Error {
   }
 }
 
-const done = (detail: string): StepCheck => ({ status: 'done', detail });
-const todo = (detail: string): StepCheck => ({ status: 'todo', detail });
-const refused = (detail: string): StepCheck => ({ status: 'refused', detail });
+const done = (detail: string): StepState => ({ status: 'done', detail });
+const todo = (detail: string): StepState => ({ status: 'todo', detail });
+const refused = (detail: string): StepState => ({ status: 'refused', detail });
 
 /** Checks one step (read-only). Never throws: a node that does not answer is `unknown`. */
-export async function checkStep(cluster: Cluster, spec: BootstrapSpec, step: StepInfo): Promise<StepCheck> {
+export async function checkStep(cluster: Cluster, spec: BootstrapSpec, step: StepInfo): Promise<StepState> {
   try {
     return await CHECKS[step.kind](cluster, spec, step);
   } catch (err) {
@@ -36,9 +36,9 @@ export async function checkStep(cluster: Cluster, spec: BootstrapSpec, step: Ste
   }
 }
 
-type Check = (cluster: Cluster, spec: BootstrapSpec, step: StepInfo) => Promise<StepCheck>;
+type StepProbe = (cluster: Cluster, spec: BootstrapSpec, step: StepInfo) => Promise<StepState>;
 
-const CHECKS: Record<StepInfo['kind'], Check> = {
+const CHECKS: Record<StepInfo['kind'], StepProbe> = {
   async server(cluster, _spec, step) {
     const pkg = await exec(cluster, { node: step.node, argv: ['dpkg-query', '-W', '-f', '${Status}\t${Version}\n', 'glusterfs-server'] });
     const [status = '', version = ''] = pkg.stdout.trim().split('\t');
@@ -214,7 +214,7 @@ function fqdnOf(spec: BootstrapSpec, node: string): string {
 }
 
 /** Checks until done, up to `tries` times half a second apart (a probed peer takes a moment to show as connected). */
-async function settle(check: () => Promise<StepCheck>, tries: number): Promise<StepCheck> {
+async function settle(check: () => Promise<StepState>, tries: number): Promise<StepState> {
   let last = await check();
   for (let i = 1; i < tries && last.status !== 'done'; i++) {
     await new Promise((r) => setTimeout(r, 500));

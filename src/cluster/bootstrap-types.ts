@@ -46,12 +46,12 @@ export interface StepInfo {
  */
 export type StepStatus = 'done' | 'todo' | 'check' | 'refused' | 'unknown';
 
-export interface StepCheck {
+export interface StepState {
   status: StepStatus;
   detail: string;
 }
 
-export type PlannedStep = StepInfo & StepCheck;
+export type PlannedStep = StepInfo & StepState;
 
 export interface BootstrapPlan {
   spec: BootstrapSpec;

@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import type { Table } from '../report.js';
 import { glusterArgv } from './gluster-admin.js';
 import { checkStep } from './bootstrap-steps.js';
-import type { BootstrapPlan, BootstrapNode, BootstrapSpec, StepCheck, StepCommand, StepInfo } from './bootstrap-types.js';
+import type { BootstrapPlan, BootstrapNode, BootstrapSpec, StepState, StepCommand, StepInfo } from './bootstrap-types.js';
 
 /** A file the final check writes through the mount on one node and reads on the others. */
 export const PROBE_FILE = '.ferry-bootstrap-probe';
@@ -154,7 +154,7 @@ export function planTable(steps: (StepInfo & { state: string })[]): Table {
 }
 
 /** A planned step's state as the plan shows it. */
-export function stateText(s: StepCheck): string {
+export function stateText(s: StepState): string {
   const label = { done: 'already done', todo: 'to do', check: 'check', refused: 'REFUSED', unknown: 'UNKNOWN' }[s.status];
   return s.detail ? `${label}: ${s.detail}` : label;
 }

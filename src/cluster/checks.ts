@@ -4,6 +4,10 @@
  * them with one table and turn them into a report verdict with one mapping. A
  * new check belongs here. ferry never reports what it has not seen: a check it
  * could not run is UNKNOWN (or FAIL where not knowing must stop an action), never PASS.
+ *
+ * Not a check: a bootstrap step's StepState (bootstrap-types.ts) says where a
+ * plan stands (done, to do, refused, unknown), not whether something holds; a
+ * refused or unknown step stops the plan (FAIL), as a FAIL check would.
  */
 import type { Table, Verdict } from '../report.js';
 

@@ -5,11 +5,11 @@
  */
 import type { Audit } from '../audit.js';
 import type { Role } from '../config.js';
-import type { ApprovalContext, ApprovalRequest, Executor } from './approval-types.js';
+import type { ApprovalContext, ApprovalRequest, DecideResult, Executor } from './approval-types.js';
 import type { Notifier } from './notifier.js';
 import type { Jobs } from './jobs.js';
 import type { Redis } from 'ioredis';
-import { decideApproval, getApproval, withdrawDecision, type DecideResult } from './approvals.js';
+import { decideApproval, getApproval, withdrawDecision } from './approvals.js';
 import { report, type Report } from '../report.js';
 import { unreachableLine } from '../redis.js';
 import { admit, samePerson } from '../policy.js';

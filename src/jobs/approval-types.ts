@@ -23,6 +23,18 @@ export interface ApprovalRequest<P = unknown> {
   payload: P;
 }
 
+/** Who decided a request, how, and when. */
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject';
+  by: string;
+  at: string;
+}
+
+/** A decision taken, or why it could not be. */
+export type DecideResult<P> =
+  | { ok: true; request: ApprovalRequest<P>; decision: ApprovalDecision }
+  | { ok: false; reason: string; request?: ApprovalRequest<P>; expired?: boolean };
+
 export interface ApprovalContext {
   rt: Runtime & { jobs: Jobs };
   notifier: Notifier;

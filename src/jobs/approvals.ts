@@ -5,23 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ApprovalRequest } from './approval-types.js';
+import type { ApprovalDecision, ApprovalRequest, DecideResult } from './approval-types.js';
 import type { MessageRef } from './notifier.js';
 import type { Role } from '../config.js';
 import { hasRole } from '../policy.js';
 import { announceChange } from './changes.js';
 import { user } from '../mention.js';
 
-
-export interface ApprovalDecision {
-  decision: 'approve' | 'reject';
-  by: string;
-  at: string;
-}
-
-export type DecideResult<P> =
-  | { ok: true; request: ApprovalRequest<P>; decision: ApprovalDecision }
-  | { ok: false; reason: string; request?: ApprovalRequest<P>; expired?: boolean };
 
 const key = (id: string) => `ferry:approval:${id}`;
 const decisionKey = (id: string) => `ferry:approval:${id}:decision`;

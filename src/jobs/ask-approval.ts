@@ -9,9 +9,8 @@ import type { CommandContext } from '../command.js';
 import type { Config } from '../config.js';
 import type { EvacuationPlan } from '../cluster/evacuation-plan.js';
 import type { Report } from '../report.js';
-import { createApproval, setApprovalMessage } from './approvals.js';
 import type { ApprovalRequest } from './approval-types.js';
-import { requireJobs } from './jobs.js';
+import { requireDesk } from './job-desk.js';
 
 /**
  * Asks for a second person's approval of `shown`; resolves with the report that carries the request.
@@ -20,15 +19,15 @@ import { requireJobs } from './jobs.js';
  */
 export async function askApproval<P>(ctx: CommandContext<unknown>, kind: string, line: string, shown: Report | ((request: ApprovalRequest<P>) => Report), payload: P): Promise<Report> {
   const { user, config } = ctx;
-  const jobs = requireJobs(ctx.jobs, `/${kind} needs a second person's approval, which ferry keeps in Redis (set REDIS_URL or redis.url in ferry.yml); nothing was run`);
-  const request = await createApproval(jobs.redis, { kind, line, requestedBy: user.id, channel: user.channel, payload }, config.policy.approvalTtlSeconds);
+  const jobs = requireDesk(ctx.jobs, `/${kind} needs a second person's approval, which ferry keeps in Redis (set REDIS_URL or redis.url in ferry.yml); nothing was run`);
+  const request = await jobs.createApproval({ kind, line, requestedBy: user.id, channel: user.channel, payload }, config.policy.approvalTtlSeconds);
   const base =
     typeof shown === 'function'
       ? shown(request)
       : { ...shown, notes: [...shown.notes, `Waiting for another person with the approver role (request ${request.id}, expires ${request.expiresAt}). Nothing runs before that.`] };
   const asked: Report = { ...base, approval: approvalOf(request, config) };
   const message = await ctx.progress(asked);
-  if (message) await setApprovalMessage(jobs.redis, request.id, message);
+  if (message) await jobs.setApprovalMessage(request.id, message);
   return asked;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isConnectionLoss, RedisUnavailable, waitingConnection } from '../redis.js';
+import { isConnectionLoss, waitingConnection } from '../redis.js';
 import type { Logger } from '../log.js';
 
 export const PREFIX = 'ferry';
@@ -31,17 +31,6 @@ export interface Jobs {
 export const LOCK_MS = 15_000;
 export const STALLED_CHECK_MS = 5000;
 export const MAX_STALLED = 1000;
-
-/**
- * The jobs of a command that needs Redis, checked before anything starts:
- * `missing` when this process has no Redis at all, RedisUnavailable when Redis
- * does not answer right now (a job is never left to start once Redis returns).
- */
-export function requireJobs(jobs: Jobs | undefined, missing: string): Jobs {
-  if (!jobs) throw new Error(missing);
-  if (jobs.redis.status !== 'ready') throw new RedisUnavailable();
-  return jobs;
-}
 
 /** Queues and event readers on `redis`; their errors go to `log`, except Redis being away (said once, where the connection is opened). */
 export async function createJobs(redis: Redis, log?: Logger): Promise<Jobs> {
