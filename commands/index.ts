@@ -1,6 +1,7 @@
 /** The catalog: every slash command ferry knows, in the order `/ferry help` lists them. */
 import type { CommandDefinition } from '../src/command.js';
 import type { Executor } from '../src/jobs/approval-types.js';
+import { approvedRun } from '../src/approved-run.js';
 import glusterStatus from './gluster-status.js';
 import glusterPeers from './gluster-peers.js';
 import glusterVolumeInfo from './gluster-volume-info.js';
@@ -28,6 +29,7 @@ export const commands: readonly CommandDefinition[] = [glusterStatus, glusterPee
 
 /**
  * What Approve runs, by request kind: the `execute` of each command that asks
- * for approval. The surfaces hand it to handleApproval (jobs cannot import commands).
+ * for approval, and for a run-only command (when ferry.yml gates it) its line,
+ * run as the requester. The surfaces hand it to handleApproval (jobs cannot import commands).
  */
-export const executors: Readonly<Record<string, Executor>> = Object.fromEntries(commands.flatMap((c) => (c.execute ? [[c.name, c.execute] as const] : [])));
+export const executors: Readonly<Record<string, Executor>> = Object.fromEntries(commands.map((c) => [c.name, c.approval === true ? c.execute : approvedRun(c, commands)] as const));

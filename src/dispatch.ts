@@ -2,7 +2,8 @@
  * The one path from a slash line to a Report, shared by Slack and `ferry run`:
  * route → policy → run (or plan → approval request) → audit. Errors become reports a person can act on.
  * A command that needs approval never runs here: its plan does, and its
- * execute runs only once another person approves (approval-actions.ts).
+ * execute runs only once another person approves (approval-actions.ts); a
+ * run-only command ferry.yml gates waits as its line (approved-run.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Caller, CommandDefinition } from './command.js';
@@ -15,7 +16,8 @@ import { outcomeOf, type Audit, type AuditEntry } from './audit.js';
 import type { Logger } from './log.js';
 import { report, type Report } from './report.js';
 import { route } from './router.js';
-import { authorize, authorizeFlags, flagsText } from './policy.js';
+import { authorize, authorizeFlags, flagsText, needsApproval } from './policy.js';
+import { gatedRunReport, type GatedRunPayload } from './approved-run.js';
 import { ForbiddenError, isExpectedError, UsageError } from './errors.js';
 import { isRedisUnavailable, unreachableLine } from './redis.js';
 import { slowCallNotes, watchSlowCalls } from './cluster/slow-calls.js';
@@ -96,8 +98,10 @@ export async function dispatch(req: DispatchRequest, deps: DispatchDeps): Promis
         requestId,
       };
       let r: Report;
-      if (cmd.run) r = await cmd.run(ctx);
-      else {
+      if (cmd.approval !== true) {
+        // ferry.yml may gate a command that has only run: the line itself waits for approval (approved-run.ts).
+        r = needsApproval(deps.config, cmd) ? await askApproval<GatedRunPayload>(ctx, cmd.name, req.line, gatedRunReport(cmd, req.line, req.userId), { role }) : await cmd.run(ctx);
+      } else {
         const plan = await cmd.plan(ctx);
         r = 'report' in plan ? plan.report : await askApproval(ctx, cmd.name, plan.line, plan.shown, plan.payload);
       }

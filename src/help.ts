@@ -7,7 +7,7 @@ import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import type { CommandDefinition } from './command.js';
 import type { Config } from './config.js';
-import { approvalUnavailable, needsApproval } from './policy.js';
+import { needsApproval } from './policy.js';
 import { report, type Report } from './report.js';
 
 /** The words that ask for help after a family or a command name. */
@@ -21,7 +21,7 @@ export function helpReport(title: string, commands: readonly CommandDefinition[]
       {
         title: 'Commands',
         columns: ['Usage', 'What it does', 'Role', 'Approval'],
-        rows: commands.map((c) => [c.usage, c.summary, c.role, approvalUnavailable(config, c) ? 'refused (no approval flow)' : needsApproval(config, c) ? 'yes' : '']),
+        rows: commands.map((c) => [c.usage, c.summary, c.role, needsApproval(config, c) ? 'yes' : '']),
       },
       { title: 'Examples', columns: ['Example', 'Command'], rows: commands.flatMap((c) => c.examples.map((ex) => [ex, `/${c.name}`])) },
     ],

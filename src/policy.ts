@@ -59,9 +59,6 @@ export function admit(config: Pick<Config, 'channels'>, asker: Asker, need?: { r
 /** Throws ForbiddenError naming the role needed, or the channel rule broken. */
 export function authorize(config: Config, command: CommandDefinition, role: Role | null, channel: string): void {
   admit(config, { role, channel }, { role: command.role, what: `/${command.name}` });
-  if (approvalUnavailable(config, command)) {
-    throw new ForbiddenError(`ferry.yml's policy.approval lists /${command.name}, which has no approval flow: it is refused rather than run without a second person`);
-  }
 }
 
 /** A flag given on a line that declares its own role, e.g. `--force` (admin). */
@@ -98,13 +95,4 @@ export function flagsText(flags: readonly RoleFlag[]): string {
 /** Whether ferry.yml (or the definition) says this command needs a second person. */
 export function needsApproval(config: Pick<Config, 'policy'>, command: CommandDefinition): boolean {
   return command.approval === true || config.policy.approval.includes(command.name);
-}
-
-/**
- * ferry.yml may ask approval for a command that has no approval flow of its own
- * (only commands with `plan` and `execute` can wait for a second person). Such a command is
- * refused rather than run unapproved.
- */
-export function approvalUnavailable(config: Pick<Config, 'policy'>, command: CommandDefinition): boolean {
-  return command.plan === undefined && config.policy.approval.includes(command.name);
 }

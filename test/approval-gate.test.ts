@@ -15,6 +15,9 @@ import { LAB_USERS } from '../src/lab/lab.js';
 import type { Config } from '../src/config.js';
 import type { CommandDefinition } from '../src/command.js';
 import type { Report } from '../src/report.js';
+import { user } from '../src/mention.js';
+
+const seen = new Map<string, { sent: number; title: string }>();
 
 /** The lab's commands that change something (gluster, nova, openstack and host commands), by argv. */
 const MUTATING = [
@@ -36,6 +39,15 @@ async function mutationAfter(f: LabFerry, since: number): Promise<string[]> {
     if (sent.length) return sent;
   }
   return [];
+}
+
+/** Waits (polling, with a deadline) until a BullMQ job has completed or failed. */
+async function jobEnded(f: LabFerry, queue: string, id: string): Promise<void> {
+  const q = f.rt.jobs!.queue(queue as 'migrate');
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    if (['completed', 'failed'].includes(await q.getJobState(id))) return;
+  }
+  throw new Error(`job ${queue}/${id} did not end within 120 s`);
 }
 
 function decide(f: LabFerry, r: Report, userId: string): Promise<Report> {
@@ -90,20 +102,34 @@ describe('approval gate over the catalog', () => {
     await checkCatalog([]);
   });
 
-  test('a command ferry.yml gates but that has no plan/execute is refused and sends nothing', { timeout: 600_000 }, async () => {
-    const f = await startLabFerry({ computes: 3, instances: 2, redis: true });
+  test('a run-only command ferry.yml gates sends nothing before another person approves; Approve runs its line as the requester', { timeout: 600_000 }, async () => {
+    const f = await startLabFerry({ computes: 3, instances: 2, migrateSeconds: 1, redis: true });
     try {
-      const runOnly = commands.filter((c) => !c.plan);
-      const config: Config = { ...f.config, policy: { ...f.config.policy, approval: commands.map((c) => c.name) } };
+      const runOnly = commands.filter((c) => c.approval !== true && !c.name.endsWith(' help'));
+      const config: Config = { ...f.config, policy: { ...f.config.policy, approval: runOnly.map((c) => c.name) } };
+      const requester = LAB_USERS.admin;
       for (const command of runOnly) {
         for (const line of command.examples) {
           const before = f.lab.calls().length;
-          const { report } = await run(f, config, line, LAB_USERS.admin);
-          expect(report.title, line).toBe('Not allowed');
-          expect(report.reasons[0], line).toMatch(/policy\.approval lists/);
-          expect(mutations(f, before), line).toEqual([]);
+          const { report } = await run(f, config, line, requester);
+          expect(report.approval, `${line}: ${report.title}`).toBeDefined();
+          expect(f.lab.calls().slice(before).map((c) => c.argv.join(' ')), `${line} sent something before approval`).toEqual([]);
+          expect((await decide(f, report, requester)).title, line).toBe('Not approved');
+          expect(f.lab.calls().length, `${line}: the requester's own Approve sent something`).toBe(before);
+          const approved = await decide(f, report, approver);
+          expect(approved.title, `${line}: ${approved.reasons.join('; ')}`).not.toMatch(/^Not approved|^Approved, but this ferry cannot/);
+          if (!/^Approved, but not started/.test(approved.title)) {
+            expect(approved.notes, line).toContain(`Approved by ${user(approver)}.`);
+            expect(approved.requestedBy, line).toBe(requester);
+          }
+          seen.set(line, { sent: f.lab.calls().length - before, title: approved.title });
+          // A queued job (a /migrate) goes on sending after the answer: the next line is checked once it ended.
+          if (approved.job) await jobEnded(f, approved.job.queue, approved.job.id);
         }
       }
+      // The ones that talk to the cluster did, once approved; /migrate's mutation among them.
+      expect([...seen].filter(([line]) => /^\/(gluster|nova) /.test(line)).filter(([, s]) => s.sent === 0).map(([line]) => line)).toEqual([]);
+      expect(await mutationAfter(f, 0)).not.toEqual([]);
     } finally {
       await f.stop();
     }

@@ -81,15 +81,14 @@ function catchUsage(fn: () => unknown): UsageError {
 }
 
 describe('approval policy from ferry.yml', () => {
-  test('a command listed in policy.approval without an approval flow is refused, not run unapproved', async () => {
+  test('a command listed in policy.approval needs approval even without a plan of its own (its line waits: approval-gate.test.ts)', async () => {
     const { loadConfig } = await import('../src/config.js');
-    const { authorize } = await import('../src/policy.js');
-    const { ForbiddenError } = await import('../src/errors.js');
+    const { needsApproval } = await import('../src/policy.js');
     const config = loadConfig(
       {},
       `nodes:\n  control: { name: control, host: 127.0.0.1 }\n  computes: [{ name: compute01, host: 127.0.0.1 }]\nssh: { key: k, knownHosts: kh }\npolicy: { approval: [migrate] }\n`,
     );
-    expect(() => authorize(config, migrateLike, 'admin', 'cli')).toThrow(ForbiddenError);
-    expect(() => authorize(config, migrateLike, 'admin', 'cli')).toThrow(/policy\.approval lists \/migrate/);
+    expect(needsApproval(config, migrateLike)).toBe(true);
+    expect(needsApproval({ ...config, policy: { ...config.policy, approval: [] } }, migrateLike)).toBe(false);
   });
 });
