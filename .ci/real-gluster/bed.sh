@@ -33,13 +33,8 @@ nsrun() { # nsrun NODE CMD...: inside NODE's namespaces
   nsenter --net="/run/netns/$P-$n" --mount="$BED/ns/$n.mnt" --uts="$BED/ns/$n.uts" -- "$@"
 }
 addr() { echo "$NET.1${1#compute0}"; }
-waitfor() { # waitfor SECONDS WHAT CMD...: retry CMD until it succeeds
-  local deadline=$((SECONDS + $1)) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then echo "bed: timed out waiting for $what" >&2; return 1; fi
-    sleep 0.2
-  done
-}
+# shellcheck source=../waitfor.sh
+source "$(dirname "$(readlink -f "$0")")/../waitfor.sh"
 
 # Runs inside a new mount + UTS namespace (already in the node's network namespace): the node's own
 # /run, /etc (overlay: hosts, passwd, nova.conf), /var/lib (overlay: glusterd's state, nova), logs, /root, /gluster.

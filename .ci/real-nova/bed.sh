@@ -25,13 +25,8 @@ PASS=ferry-real-nova
 export FRG_BED=$BED/gluster FRG_NET=10.66.78 FRG_PREFIX=frn
 GLUSTER="$HERE/../real-gluster/bed.sh"
 
-waitfor() { # waitfor SECONDS WHAT CMD...: retry CMD until it succeeds
-  local deadline=$((SECONDS + $1)) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then echo "bed: timed out waiting for $what" >&2; return 1; fi
-    sleep 0.3
-  done
-}
+# shellcheck source=../waitfor.sh
+source "$(dirname "$(readlink -f "$0")")/../waitfor.sh"
 
 # start NAME CMD...: CMD in its own session (its PID is its process group), output to log/NAME.log.
 start() {
