@@ -342,7 +342,8 @@ describe('faults', () => {
     const ssh = newSsh({ idleCloseMs: 200 });
     await ssh.exec('compute02', ['echo', 'x']);
     expect(ssh.stats().perHost.compute02).toEqual({ opened: 1, open: 1 });
-    await new Promise((r) => setTimeout(r, 500));
+    // Closed by the pool's idle timer, waited for as a condition (a busy machine may take longer than 500 ms to close it).
+    for (const deadline = Date.now() + 30_000; ssh.stats().perHost.compute02?.open !== 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     expect(ssh.stats().perHost.compute02).toEqual({ opened: 1, open: 0 });
     await ssh.exec('compute02', ['echo', 'y']);
     expect(ssh.stats().perHost.compute02).toEqual({ opened: 2, open: 1 });
