@@ -114,9 +114,9 @@ export class SlackPoster {
   /** Posts a report in a channel; tables that do not fit go as replies in its thread. */
   async post(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
     const [first, ...rest] = renderSlack(report);
-    const main = await this.postMessage(channel, this.lanes.place(channel), { channel, ...withActions(first!, actions) });
+    const main = await this.postMessage({ channel, ...withActions(first!, actions) });
     const ts = main.ts as string;
-    for (const reply of rest) await this.postMessage(channel, this.lanes.place(channel), { channel, thread_ts: ts, ...reply });
+    for (const reply of rest) await this.postMessage({ channel, thread_ts: ts, ...reply });
     return { channel: (main.channel as string) ?? channel, ts };
   }
 
@@ -126,13 +126,16 @@ export class SlackPoster {
    */
   reply(msg: PostedMessage, line: string): Promise<PostedMessage> {
     const text = escapeMrkdwn(line.length > 3000 ? `${line.slice(0, 2999)}…` : line);
-    const turn = this.lanes.place(msg.channel);
-    return this.postMessage(msg.channel, turn, { channel: msg.channel, thread_ts: msg.ts, text }).then((r) => ({ channel: msg.channel, ts: r.ts as string }));
+    return this.postMessage({ channel: msg.channel, thread_ts: msg.ts, text }).then((r) => ({ channel: msg.channel, ts: r.ts as string }));
   }
 
-  /** One chat.postMessage, started when the channel's lane gives it its turn (again after a 429). */
-  private postMessage(channel: string, turn: () => Promise<void>, args: ChatPostMessageArguments) {
-    return this.paced(postKey(channel), () => this.client.chat.postMessage(args), turn);
+  /**
+   * One chat.postMessage, in its channel's line from the moment it is asked for:
+   * it starts when the lane gives it its turn (again after a 429).
+   */
+  private postMessage(args: ChatPostMessageArguments & { channel: string }) {
+    const turn = this.lanes.place(args.channel);
+    return this.paced(postKey(args.channel), () => this.client.chat.postMessage(args), turn);
   }
 
   /**
