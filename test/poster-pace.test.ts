@@ -12,6 +12,7 @@ import { SlackPoster, type PostedMessage } from '../src/slack/poster.js';
 import type { Clock } from '../src/slack/post-lanes.js';
 import { report } from '../src/report.js';
 import { startSlackFake, type Outage, type SlackFake } from './support/slack-fake.js';
+import { until as waitUntil } from './support/harness.js';
 
 const CHANNEL = 'C0PACE';
 const INTERVAL_MS = 1000;
@@ -35,13 +36,9 @@ function manualClock(): Clock & { advance(to: number): void; sleeping(): number[
   };
 }
 
-/** Waits (on real time, with a generous deadline, not a limit) until `done()` holds. */
-async function until(done: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Waits until `done()` holds (a generous deadline, not a limit). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  await waitUntil(() => done() || undefined, 30_000, what);
 }
 
 /** Calls that reached Slack and wait for the test to answer them. */
