@@ -130,6 +130,8 @@ const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.url().optional(),
+  /** Spacing of chat.postMessage starts in one channel, ms (default: the poster's, Slack's one a second). */
+  SLACK_POST_INTERVAL_MS: z.coerce.number().int().min(0).optional(),
   REDIS_URL: z.string().optional(),
   FERRY_CONFIG: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

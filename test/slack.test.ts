@@ -185,10 +185,14 @@ describe('ferry under a burst, with Slack’s rate limits on', () => {
   // How fast the acks come is measured by `npm run bench -- ack-latency`, not asserted here (a busy machine is not a bug).
   // chat.postMessage: 3 at once, then one every 200 ms per channel (Slack: one a second),
   // so that 50 channel answers take seconds, not a minute. Retry-After is still whole seconds.
+  // ferry starts a post every 100 ms per channel (Slack's pace is one a second), so the limits bite.
   const rateLimit = { postIntervalMs: 200 };
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ rateLimit });
+    // 50 commands at once queue ~350 SSH execs per node behind 16 channels: beside another suite each took
+    // up to 2.5 s of the lab's 5 s limit, and one over it leaves a node unknown (WARN, not ok). Generous
+    // deadlines here; ferry's limits themselves are tested where they are the point (ssh.test.ts).
+    h = await startHarness({ rateLimit, env: { SLACK_POST_INTERVAL_MS: '100' }, ssh: { connectTimeoutMs: 30_000, commandTimeoutMs: 60_000 } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -202,21 +206,50 @@ describe('ferry under a burst, with Slack’s rate limits on', () => {
     }
     expect(acks.filter((a) => a.status === 200)).toHaveLength(100);
 
-    await waitUntil(() => h.slack.messages().length >= 50 && h.slack.ephemerals().length >= 50, 'every answer', 45_000);
+    // A deadline, not a measurement: on a machine busy with another suite 100 commands take a while.
+    await waitUntil(() => h.slack.messages().length >= 50 && h.slack.ephemerals().length >= 50, 'every answer', 90_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await burstDiagnosis(h)}`);
+    });
     expect(h.slack.messages().filter((m) => m.text.startsWith('Gluster peers'))).toHaveLength(50);
     expect(h.slack.ephemerals().filter((e) => e.text.startsWith('ferry commands'))).toHaveLength(50);
     expect(h.slack.rateLimited().length).toBeGreaterThan(0); // the limits did bite
-    expect(h.slack.unheededRetries()).toBe(0);
+    expect(h.slack.unheededRetries(), JSON.stringify(h.slack.unheededRetryLog())).toBe(0);
 
     // /metrics tells the same story: every command by outcome, every 429 ferry was given.
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
-    expect(sample(metrics, 'ferry_commands_total', { command: 'gluster peers', outcome: 'ok' })).toBe(50);
-    expect(sample(metrics, 'ferry_commands_total', { command: 'ferry help', outcome: 'ok' })).toBe(50);
+    const ok = (command: string) => sample(metrics, 'ferry_commands_total', { command, outcome: 'ok' });
+    if (ok('gluster peers') !== 50 || ok('ferry help') !== 50) {
+      expect.fail(`ok in /metrics: gluster peers ${ok('gluster peers')} of 50, ferry help ${ok('ferry help')} of 50\n${await burstDiagnosis(h, metrics)}`);
+    }
     expect(sample(metrics, 'ferry_ack_seconds_count', { kind: 'command' })).toBe(100);
     const posts429 = h.slack.rateLimited().filter((r) => r.method === 'chat.postMessage').length;
     expect(sample(metrics, 'ferry_slack_rate_limited_total', { method: 'chat.postMessage' })).toBe(posts429);
-  }, 60_000);
+  }, 150_000);
 });
+
+/**
+ * Why commands of the burst did not end ok: each one's audited outcome and detail, the
+ * report it posted, and ferry's SSH execs by node and outcome (timeouts by phase).
+ */
+async function burstDiagnosis(h: Harness, metrics?: string): Promise<string> {
+  const text = metrics ?? (await (await fetch(`${h.baseUrl}/metrics`)).text());
+  const audited = (await h.audit(500)).filter((e) => e.user === 'U_OPS' && ['gluster peers', 'ferry help'].includes(e.command));
+  const notOk = audited.filter((e) => e.outcome !== 'ok').map((e) => `  /${e.command}: ${e.outcome}${e.detail ? ` — ${e.detail}` : ''}`);
+  const reports = h.slack
+    .messages()
+    .filter((m) => m.text.startsWith('Gluster peers') && !/all connected/.test(shown(m)))
+    .map((m) => `  ${shown(m).replace(/\n/g, ' | ')}`);
+  const ssh = text.split('\n').filter((l) => /^ferry_ssh_(timeouts_total|exec_seconds_count)\{/.test(l));
+  return [
+    `commands audited: ${audited.length} (${audited.length - notOk.length} ok); not ok:`,
+    ...notOk,
+    'their reports:',
+    ...reports,
+    'ssh execs:',
+    ...ssh.map((l) => `  ${l}`),
+    `slack: ${h.slack.messages().length} messages, ${h.slack.ephemerals().length} ephemerals, ${h.slack.rateLimited().length} 429s`,
+  ].join('\n');
+}
 
 describe('roles through a Slack user group', () => {
   let h: Harness;
@@ -285,16 +318,20 @@ describe('the poster, against the Slack fake with its rate limits on', () => {
     // Tight enough that the limits bite even when a busy machine makes every call slow.
     fake = await startSlackFake({ rateLimit: { postIntervalMs: 1000, updateMax: 2, updateWindowMs: 1000 } });
     const client = new WebClient(fake.token, { slackApiUrl: fake.url, rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
-    poster = new SlackPoster(client, pino({ level: 'silent' }), 50);
+    // It starts a post every 100 ms per channel, faster than the fake allows.
+    poster = new SlackPoster(client, pino({ level: 'silent' }), { updateIntervalMs: 50, postIntervalMs: 100 });
   });
   afterAll(async () => {
     await fake?.close();
   });
 
-  test('posts to one channel arrive in the order they were made, every Retry-After heeded', async () => {
+  // Several posts are in flight at once, so on a starved machine two may reach Slack out of the
+  // order they started in; the order of starts is shown in poster-pace.test.ts, by a hand-driven clock.
+  test('posts to one channel all arrive, each once, every Retry-After heeded', async () => {
     fake.reset();
-    await Promise.all(Array.from({ length: 8 }, (_, i) => poster.post(CHANNEL, report({ title: `post ${i + 1}` }))));
-    expect(fake.messages(CHANNEL).map((m) => m.text)).toEqual(Array.from({ length: 8 }, (_, i) => `post ${i + 1}`));
+    const titles = Array.from({ length: 8 }, (_, i) => `post ${i + 1}`);
+    await Promise.all(titles.map((title) => poster.post(CHANNEL, report({ title }))));
+    expect(fake.messages(CHANNEL).map((m) => m.text).sort()).toEqual(titles);
     expect(fake.rateLimited().length).toBeGreaterThan(0);
     expect(fake.unheededRetries()).toBe(0);
   });

@@ -116,7 +116,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   });
   // The poster paces itself by Retry-After (per channel, per method), so its client hands 429s back instead of waiting.
   const api = new WebClient(token, { ...clientOptions, logger: quietLog, rejectRateLimitedCalls: true });
-  const poster = new SlackPoster(api, log, undefined, (method, error) => metrics.slackError(method, error));
+  const poster = new SlackPoster(api, log, { postIntervalMs: env.SLACK_POST_INTERVAL_MS, onError: (method, error) => metrics.slackError(method, error) });
   const groups = new GroupRoles(new WebClient(token, { ...clientOptions, logger: quietLog }), config, log);
   runtime.notifyThrough(createNotifier(config, log, poster));
   const deps: DispatchDeps = runtime.dispatchDeps({

@@ -2,8 +2,9 @@
  * Posts reports to Slack within its limits: the renderer keeps each message
  * within Block Kit's, this keeps ferry within the rate limits.
  *
- * - Posts to one channel go one at a time, in order (chat.postMessage allows
- *   about one message a second per channel, with short bursts).
+ * - Posts to one channel start in order, about a second apart (chat.postMessage
+ *   allows about one message a second per channel, with short bursts), several
+ *   in flight at once when Slack answers slowly (see post-lanes.ts).
  * - Updates of one message are coalesced (the newest wins) and spaced out,
  *   because chat.update is a Tier 3 method (about 50 a minute) and a progress
  *   message may change every second; an update never overtakes an earlier one
@@ -14,11 +15,12 @@
  *   sees the 429s; a client that waits them out by itself works too, only with
  *   its own back-off on top.
  */
-import { ErrorCode, type WebClient } from '@slack/web-api';
+import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import type { Report } from '../report.js';
 import { escapeMrkdwn, renderSlack, type SlackMessage } from './blocks.js';
 import { confirmDialog, type ConfirmDialog } from './confirm-dialog.js';
+import { PostLanes, systemClock, type Clock } from './post-lanes.js';
 
 /** Buttons under a message (approvals). */
 export interface MessageAction {
@@ -58,6 +60,9 @@ export interface PostedMessage {
 /** Minimum spacing of two updates of the same message. */
 export const UPDATE_INTERVAL_MS = 1300;
 
+/** Spacing of two post starts in one channel (Slack: about one message a second per channel). */
+export const POST_INTERVAL_MS = 1000;
+
 /** A call still rate-limited after this long in all fails (Slack is refusing us for a reason). */
 export const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;
 
@@ -72,28 +77,47 @@ interface PendingUpdate {
   waiters: Waiter[];
 }
 
+export interface PosterOptions {
+  /** Minimum spacing of two updates of the same message (default UPDATE_INTERVAL_MS). */
+  updateIntervalMs?: number;
+  /** Spacing of two post starts in one channel (default POST_INTERVAL_MS). */
+  postIntervalMs?: number;
+  /** Told of every failed Web API call (metrics): the method and Slack's error code, `ratelimited` for a 429. */
+  onError?: (method: string, error: string) => void;
+  clock?: Clock;
+}
+
 export class SlackPoster {
   /** Per message: the update waiting to be sent (later calls replace its report). */
   private readonly pending = new Map<string, PendingUpdate>();
   /** Per message: the update being sent; the next one starts after it. */
   private readonly sending = new Map<string, Promise<void>>();
   private readonly lastUpdate = new Map<string, number>();
-  /** Per channel: the last post in line; the next one starts after it. */
-  private readonly postLanes = new Map<string, Promise<unknown>>();
   /** Per rate-limit key: no call before this time (ms since the epoch). */
   private readonly blockedUntil = new Map<string, number>();
+  private readonly updateIntervalMs: number;
+  private readonly onError: (method: string, error: string) => void;
+  private readonly clock: Clock;
+  private readonly lanes: PostLanes;
 
   constructor(
     private readonly client: WebClient,
     private readonly log: Logger,
-    private readonly updateIntervalMs = UPDATE_INTERVAL_MS,
-    /** Told of every failed Web API call (metrics): the method and Slack's error code, `ratelimited` for a 429. */
-    private readonly onError: (method: string, error: string) => void = () => {},
-  ) {}
+    opts: PosterOptions = {},
+  ) {
+    this.updateIntervalMs = opts.updateIntervalMs ?? UPDATE_INTERVAL_MS;
+    this.onError = opts.onError ?? (() => {});
+    this.clock = opts.clock ?? systemClock;
+    this.lanes = new PostLanes(opts.postIntervalMs ?? POST_INTERVAL_MS, this.clock, (channel) => this.blockedFor(postKey(channel)));
+  }
 
   /** Posts a report in a channel; tables that do not fit go as replies in its thread. */
-  post(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
-    return this.inLane(channel, () => this.postNow(channel, report, actions));
+  async post(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
+    const [first, ...rest] = renderSlack(report);
+    const main = await this.postMessage({ channel, ...withActions(first!, actions) });
+    const ts = main.ts as string;
+    for (const reply of rest) await this.postMessage({ channel, thread_ts: ts, ...reply });
+    return { channel: (main.channel as string) ?? channel, ts };
   }
 
   /**
@@ -102,31 +126,16 @@ export class SlackPoster {
    */
   reply(msg: PostedMessage, line: string): Promise<PostedMessage> {
     const text = escapeMrkdwn(line.length > 3000 ? `${line.slice(0, 2999)}…` : line);
-    return this.inLane(msg.channel, async () => {
-      const r = await this.paced(`chat.postMessage ${msg.channel}`, () => this.client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text }));
-      return { channel: msg.channel, ts: r.ts as string };
-    });
+    return this.postMessage({ channel: msg.channel, thread_ts: msg.ts, text }).then((r) => ({ channel: msg.channel, ts: r.ts as string }));
   }
 
-  /** Runs `send` after the channel's earlier posts, in order. */
-  private inLane<T>(channel: string, send: () => Promise<T>): Promise<T> {
-    const previous = this.postLanes.get(channel) ?? Promise.resolve();
-    const mine = previous.catch(() => {}).then(send);
-    this.postLanes.set(channel, mine);
-    const done = () => {
-      if (this.postLanes.get(channel) === mine) this.postLanes.delete(channel);
-    };
-    mine.then(done, done);
-    return mine;
-  }
-
-  private async postNow(channel: string, report: Report, actions?: MessageAction[]): Promise<PostedMessage> {
-    const [first, ...rest] = renderSlack(report);
-    const key = `chat.postMessage ${channel}`;
-    const main = await this.paced(key, () => this.client.chat.postMessage({ channel, ...withActions(first!, actions) }));
-    const ts = main.ts as string;
-    for (const reply of rest) await this.paced(key, () => this.client.chat.postMessage({ channel, thread_ts: ts, ...reply }));
-    return { channel: (main.channel as string) ?? channel, ts };
+  /**
+   * One chat.postMessage, in its channel's line from the moment it is asked for:
+   * it starts when the lane gives it its turn (again after a 429).
+   */
+  private postMessage(args: ChatPostMessageArguments & { channel: string }) {
+    const turn = this.lanes.place(args.channel);
+    return this.paced(postKey(args.channel), () => this.client.chat.postMessage(args), turn);
   }
 
   /**
@@ -146,8 +155,8 @@ export class SlackPoster {
       this.pending.set(key, fresh);
       const previous = this.sending.get(key) ?? Promise.resolve();
       const send = previous.then(async () => {
-        const wait = (this.lastUpdate.get(key) ?? 0) + this.updateIntervalMs - Date.now();
-        if (wait > 0) await sleep(wait);
+        const wait = (this.lastUpdate.get(key) ?? 0) + this.updateIntervalMs - this.clock.now();
+        if (wait > 0) await this.clock.sleep(wait);
         // From here on, a newer report starts a new entry, sent after this one.
         this.pending.delete(key);
         try {
@@ -172,33 +181,43 @@ export class SlackPoster {
 
   /** Remembers when a message was last updated, forgetting messages not updated for a while. */
   private noteUpdate(key: string): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [k, at] of this.lastUpdate) if (now - at > this.updateIntervalMs) this.lastUpdate.delete(k);
     this.lastUpdate.set(key, now);
   }
 
   /**
-   * Runs one Web API call, holding it back while its rate-limit key is blocked;
-   * a 429 blocks the key for its Retry-After and the call is tried again.
+   * Runs one Web API call when `turn` resolves (by default: once its rate-limit
+   * key is not blocked); a 429 blocks the key for its Retry-After and the call
+   * is tried again, at its next turn.
    */
-  private async paced<T>(key: string, call: () => Promise<T>): Promise<T> {
-    const started = Date.now();
+  private async paced<T>(key: string, call: () => Promise<T>, turn = () => this.unblocked(key)): Promise<T> {
+    const started = this.clock.now();
     for (;;) {
-      const wait = (this.blockedUntil.get(key) ?? 0) - Date.now();
-      if (wait > 0) await sleep(wait);
+      await turn();
       try {
         const result = await call();
-        if ((this.blockedUntil.get(key) ?? 0) <= Date.now()) this.blockedUntil.delete(key);
+        if (this.blockedFor(key) === 0) this.blockedUntil.delete(key);
         return result;
       } catch (err) {
         this.onError(key.split(' ')[0]!, slackErrorCode(err));
         const retryAfter = rateLimitedFor(err);
-        if (retryAfter === undefined || Date.now() - started > MAX_RATE_LIMIT_WAIT_MS) throw err;
-        const until = Date.now() + retryAfter * 1000;
+        if (retryAfter === undefined || this.clock.now() - started > MAX_RATE_LIMIT_WAIT_MS) throw err;
+        const until = this.clock.now() + retryAfter * 1000;
         this.blockedUntil.set(key, Math.max(until, this.blockedUntil.get(key) ?? 0));
         this.log.info({ key, retryAfter }, 'Slack rate limit: waiting before trying again');
       }
     }
+  }
+
+  /** Resolves once `key` is not rate-limited, waiting out as well a Retry-After that arrives meanwhile. */
+  private async unblocked(key: string): Promise<void> {
+    for (let wait = this.blockedFor(key); wait > 0; wait = this.blockedFor(key)) await this.clock.sleep(wait);
+  }
+
+  /** ms until `key`'s Retry-After has passed; 0 when it is not rate-limited. */
+  private blockedFor(key: string): number {
+    return Math.max(0, (this.blockedUntil.get(key) ?? 0) - this.clock.now());
   }
 
   /** An ephemeral answer through the slash command's response_url (no channel rate limit applies). */
@@ -240,6 +259,7 @@ export function slackErrorCode(err: unknown): string {
   return typeof e.code === 'string' ? e.code : 'unknown';
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** chat.postMessage is rate-limited per channel. */
+function postKey(channel: string): string {
+  return `chat.postMessage ${channel}`;
 }

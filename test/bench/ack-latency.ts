@@ -40,6 +40,12 @@ const SCENARIOS: { name: string; outage?: Outage }[] = [
   { name: 'Web API down (503)', outage: { status: 503 } },
 ];
 
+/** ACK_LATENCY_CASE=NAME runs only the cases whose name contains NAME (e.g. "Web API in 4 s"). */
+function chosenScenarios(): typeof SCENARIOS {
+  const only = process.env.ACK_LATENCY_CASE;
+  return only ? SCENARIOS.filter((s) => s.name.includes(only)) : SCENARIOS;
+}
+
 interface Figures {
   p50: number;
   p99: number;
@@ -65,7 +71,7 @@ export const ackLatency: Bench = {
 
       const env = ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET });
       const results: { name: string; fig: Figures; answered: string; inside: string }[] = [];
-      for (const scenario of SCENARIOS) {
+      for (const scenario of chosenScenarios()) {
         slack.reset();
         slack.outage(scenario.outage);
         ferry = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], env);

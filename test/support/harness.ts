@@ -67,6 +67,8 @@ export interface HarnessOptions {
   channels?: string[];
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
   policy?: { approval?: string[]; approvalTtlSeconds?: number; approverGroup?: string; migration?: Partial<Config['policy']['migration']> };
+  /** SSH keys merged into the lab's ferry.yml (e.g. generous timeouts for a burst on a busy machine: deadlines, not limits). */
+  ssh?: Partial<Pick<Config['ssh'], 'connectTimeoutMs' | 'commandTimeoutMs'>>;
 }
 
 export interface SlashOptions {
@@ -124,6 +126,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (opts.roles) await setRoles(lab.configPath, opts.roles);
   if (opts.policy) await setPolicy(lab.configPath, opts.policy);
   if (opts.channels) await setKeys(lab.configPath, { channels: opts.channels });
+  if (opts.ssh) await setSsh(lab.configPath, opts.ssh);
   const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
   const config = loadConfigFile(env);
   let port = 0;
@@ -293,6 +296,12 @@ async function setRoles(configPath: string, roles: NonNullable<HarnessOptions['r
 async function setKeys(configPath: string, keys: Record<string, unknown>): Promise<void> {
   const file = parseYaml(await readFile(configPath, 'utf8')) as Record<string, unknown>;
   await writeFile(configPath, stringifyYaml({ ...file, ...keys }));
+}
+
+/** Merges ssh keys into a ferry.yml, keeping everything else. */
+async function setSsh(configPath: string, ssh: NonNullable<HarnessOptions['ssh']>): Promise<void> {
+  const file = parseYaml(await readFile(configPath, 'utf8')) as { ssh?: object };
+  await writeFile(configPath, stringifyYaml({ ...file, ssh: { ...file.ssh, ...ssh } }));
 }
 
 /** Merges policy keys into a ferry.yml, keeping everything else. */

@@ -11,12 +11,13 @@
  * rate-limits chat.postMessage (1 a second per channel, short bursts allowed)
  * and chat.update (Tier 3, ~50 a minute) with HTTP 429 + Retry-After, noting
  * clients that come back before Retry-After has passed. `outage()` makes the
- * Web API (or some methods, e.g. auth.test) slow or answer 503 for a while;
- * `botNotIn()` makes posts in a channel answer not_in_channel.
+ * Web API (or some methods, e.g. auth.test) slow, answer 503 or 429 for a
+ * while, or hold each call until the test releases it; `botNotIn()` makes
+ * posts in a channel answer not_in_channel.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { slackLimitViolations, slackViewViolations, type SlackLimitCode } from '../../src/slack/blocks.js';
 import { confirmViolations } from '../../src/slack/confirm-dialog.js';
 
@@ -57,14 +58,19 @@ export interface SlackFakeOptions {
 }
 
 /**
- * Slack's Web API having a bad time: each matching call waits `delayMs`, then
- * answers `status` (e.g. 503, with an HTML-ish body as a load balancer would)
- * or, without one, normally. `methods` limits it to some methods (default all).
+ * Slack's Web API having a bad time: each matching call waits `delayMs` (and
+ * for `hold`), then answers `status` (e.g. 503 as a load balancer would, or 429
+ * with `retryAfter`) or, without one, normally. `methods` limits it to some
+ * methods (default all). The outage a call meets is the one set when it arrives.
  */
 export interface Outage {
   methods?: string[];
   delayMs?: number;
   status?: number;
+  /** With status 429: the Retry-After it gives, in seconds (default 1). */
+  retryAfter?: number;
+  /** Each matching call, once arrived, is answered only when the promise this returns settles. */
+  hold?: (call: { method: string; args: Record<string, unknown> }) => Promise<unknown>;
 }
 
 /** One request, as received; `args` without the token. */
@@ -121,6 +127,11 @@ export interface RateLimitedEvent {
   retryAfter: number;
 }
 
+/**
+ * A request that came back too early: on the connection that had carried a 429
+ * for the same method (and channel, for posts), before that 429's Retry-After
+ * had passed.
+ */
 export interface UnheededRetry {
   method: string;
   channel?: string;
@@ -160,15 +171,19 @@ export interface SlackFake {
   close(): Promise<void>;
 }
 
-type Reply = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> };
+type Reply = {
+  status?: number;
+  headers?: Record<string, string>;
+  body: Record<string, unknown>;
+  /** A 429: the rate-limit key it refuses and its Retry-After time. */
+  refused?: { key: string; retryAt: number };
+};
 
 // WebClient form-encodes objects as JSON and booleans as "true" / "false".
 const JSON_ARGS = new Set(['blocks', 'attachments', 'metadata', 'view']);
 const BOOLEAN_ARGS = new Set(['replace_original', 'delete_original', 'reply_broadcast', 'unfurl_links', 'unfurl_media', 'mrkdwn', 'as_user', 'link_names']);
 // Timer and clock granularity: a client that waited Retry-After may arrive a ms early by our clock.
 const CLOCK_TOLERANCE_MS = 10;
-// A new request this soon after a 429 was already on its way when the client got the 429.
-const IN_FLIGHT_GRACE_MS = 50;
 
 /** Starts the fake on 127.0.0.1, a free port. Close it with `close()`. */
 export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<SlackFake> {
@@ -181,7 +196,10 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
   let messages = new Map<string, FakeMessage>(); // key: channel + ts
   let ephemerals: FakeEphemeral[] = [];
   let views: FakeView[] = [];
-  let limited: { key: string; fingerprint: string; sentAt: number; retryAt: number; retried: boolean }[] = [];
+  // Every answer gets the next number as it is written; per connection, the number of its last answer.
+  let answers = 0;
+  let lastAnswerOn = new WeakMap<Socket, number>();
+  let refusals: { key: string; answer: number; retryAt: number }[] = [];
   let rateLimitedLog: RateLimitedEvent[] = [];
   let unheeded: UnheededRetry[] = [];
   let buckets = new Map<string, { tokens: number; last: number }>();
@@ -319,48 +337,63 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     return (1 - b.tokens) * refillMs;
   };
 
+  /** Posting is paced per channel; Tier 3 counts per method and workspace. */
+  const limitKey = (method: string, channel?: string): string => (method === 'chat.postMessage' ? `${method} ${channel}` : method);
+
   /**
-   * Notes a request that came back too early. A retry (the same body as a
-   * refused call) must wait its own Retry-After; a new request must wait too,
-   * unless it was already on its way or a Retry-After of this episode has passed
-   * (the client may have waited for that one and resumed).
+   * Notes a request that came back before a Retry-After its client had read.
+   * Told by order, not by time (a starved event loop may get to a request long
+   * after it was sent): a client sends on a kept-alive connection only after it
+   * has read the answer before (HTTP/1.1 clients do not pipeline), and it reads
+   * the answers of its connections in the order they were written (one machine:
+   * loopback delivers at once, and the event loop takes ready sockets in turn).
+   * So a request was sent after the client had read every answer written up to
+   * the last one on its connection, 429s included. A request on a fresh
+   * connection, or on one whose last answer came before the 429, may have been
+   * on its way already and is not counted.
    */
-  const noteArrival = (key: string, fingerprint: string, t: number, method: string, channel?: string): void => {
-    limited = limited.filter((l) => l.retryAt > t - 60_000);
-    const own = limited.filter((l) => l.key === key && l.fingerprint === fingerprint && !l.retried && l.sentAt < t).pop();
-    let ignored: number | undefined;
-    if (own) {
-      own.retried = true;
-      if (t < own.retryAt - CLOCK_TOLERANCE_MS) ignored = own.retryAt;
-    } else {
-      const mine = limited.filter((l) => l.key === key);
-      const open = mine.filter((l) => l.sentAt + IN_FLIGHT_GRACE_MS < t && t < l.retryAt - CLOCK_TOLERANCE_MS);
-      const passed = mine.some((l) => l.retryAt - CLOCK_TOLERANCE_MS <= t && open.some((o) => l.retryAt > o.sentAt));
-      if (open.length > 0 && !passed) ignored = Math.max(...open.map((o) => o.retryAt));
-    }
-    if (ignored !== undefined) unheeded.push({ method, ...(channel ? { channel } : {}), at: t, retryAt: ignored });
+  const noteArrival = (socket: Socket, method: string, channel: string | undefined, t: number): void => {
+    const read = lastAnswerOn.get(socket);
+    if (read === undefined) return;
+    const key = limitKey(method, channel);
+    refusals = refusals.filter((r) => r.retryAt > t - 60_000);
+    const pending = refusals.filter((r) => r.key === key && r.answer <= read && t < r.retryAt - CLOCK_TOLERANCE_MS);
+    if (pending.length > 0) unheeded.push({ method, ...(channel ? { channel } : {}), at: t, retryAt: Math.max(...pending.map((r) => r.retryAt)) });
+  };
+
+  /** Slack's 429 with Retry-After (whole seconds). */
+  const refuse = (method: string, channel: string | undefined, retryAfter: number): Reply => {
+    const now = Date.now();
+    rateLimitedLog.push({ method, ...(channel ? { channel } : {}), at: now, retryAfter });
+    return {
+      status: 429,
+      headers: { 'Retry-After': String(retryAfter) },
+      body: { ok: false, error: 'ratelimited' },
+      refused: { key: limitKey(method, channel), retryAt: now + retryAfter * 1000 },
+    };
+  };
+
+  /** Writes an answer, numbered in the order answers go out. */
+  const answer = (res: ServerResponse, reply: Reply): void => {
+    const n = ++answers;
+    if (res.socket) lastAnswerOn.set(res.socket, n);
+    if (reply.refused) refusals.push({ ...reply.refused, answer: n });
+    send(res, reply);
   };
 
   /** Slack's rate limits; a Reply when this call is refused with 429. */
-  const rateLimit = (method: string, a: Record<string, unknown>, raw: string, arrivedAt: number): Reply | undefined => {
+  const rateLimit = (method: string, a: Record<string, unknown>): Reply | undefined => {
     if (!limits || (method !== 'chat.postMessage' && method !== 'chat.update')) return undefined;
     const channel = str(a.channel);
-    // Posting is paced per channel; Tier 3 counts per method and workspace.
-    const key = method === 'chat.postMessage' ? `${method} ${channel}` : method;
-    noteArrival(key, `${method}\n${raw}`, arrivedAt, method, channel);
     const now = Date.now();
     const wait =
       method === 'chat.postMessage'
-        ? take(key, limits.postBurst, limits.postIntervalMs, now)
-        : take(key, limits.updateMax, limits.updateWindowMs / limits.updateMax, now);
-    if (wait === 0) return undefined;
-    const retryAfter = Math.max(1, Math.ceil(wait / 1000));
-    limited.push({ key, fingerprint: `${method}\n${raw}`, sentAt: now, retryAt: now + retryAfter * 1000, retried: false });
-    rateLimitedLog.push({ method, ...(channel ? { channel } : {}), at: now, retryAfter });
-    return { status: 429, headers: { 'Retry-After': String(retryAfter) }, body: { ok: false, error: 'ratelimited' } };
+        ? take(limitKey(method, channel), limits.postBurst, limits.postIntervalMs, now)
+        : take(limitKey(method, channel), limits.updateMax, limits.updateWindowMs / limits.updateMax, now);
+    return wait === 0 ? undefined : refuse(method, channel, Math.max(1, Math.ceil(wait / 1000)));
   };
 
-  const api = (method: string, req: IncomingMessage, a: Record<string, unknown>, raw: string, arrivedAt: number): Reply => {
+  const api = (method: string, req: IncomingMessage, a: Record<string, unknown>): Reply => {
     const auth = req.headers.authorization;
     const given = auth?.startsWith('Bearer ') ? auth.slice(7) : str(a.token);
     delete a.token;
@@ -368,7 +401,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     if (given !== token) return fail('invalid_auth');
     const handler = methods[method];
     if (!handler) return fail('unknown_method');
-    return rateLimit(method, a, raw, arrivedAt) ?? handler(a);
+    return rateLimit(method, a) ?? handler(a);
   };
 
   /** A response_url answer: replaces or deletes the bound message, posts in channel, or shows to one user. */
@@ -392,20 +425,25 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
       raw = await readBody(req);
       a = parseArgs(raw, req.headers['content-type'], url.searchParams);
     } catch {
-      return send(res, { status: 400, body: { ok: false, error: 'invalid_form_data' } });
+      return answer(res, { status: 400, body: { ok: false, error: 'invalid_form_data' } });
     }
     const apiMatch = /^\/api\/([\w.]+)$/.exec(url.pathname);
     const responseMatch = /^\/response\/([\w-]+)$/.exec(url.pathname);
     let call: FakeCall = { method: `${req.method} ${url.pathname}`, args: a, at: arrivedAt, status: 0, ok: false };
     let reply: Reply = { status: 404, body: { ok: false, error: 'not_found' } };
+    if (apiMatch) noteArrival(req.socket, apiMatch[1]!, str(a.channel), arrivedAt);
     const down = apiMatch && outage && (!outage.methods || outage.methods.includes(apiMatch[1]!)) ? outage : undefined;
     if (down?.delayMs) await new Promise((r) => setTimeout(r, down.delayMs));
-    if (apiMatch && down?.status) {
+    if (down?.hold) await down.hold({ method: apiMatch![1]!, args: a }).catch(() => {});
+    if (apiMatch && down?.status === 429) {
+      call = { ...call, method: apiMatch[1]! };
+      reply = refuse(apiMatch[1]!, str(a.channel), down.retryAfter ?? 1);
+    } else if (apiMatch && down?.status) {
       call = { ...call, method: apiMatch[1]! };
       reply = { status: down.status, body: { ok: false, error: `http_${down.status}` } };
     } else if (apiMatch) {
       call = { ...call, method: apiMatch[1]! };
-      reply = api(apiMatch[1]!, req, a, raw, arrivedAt);
+      reply = api(apiMatch[1]!, req, a);
     } else if (responseMatch && req.method === 'POST') {
       call = { ...call, method: 'response_url', responseId: responseMatch[1]! };
       reply = respond(responseMatch[1]!, a);
@@ -414,12 +452,14 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     call.ok = reply.body.ok === true;
     if (typeof reply.body.error === 'string') call.error = reply.body.error;
     calls.push(call);
-    send(res, reply);
+    answer(res, reply);
     events.emit('call', call);
   };
 
   const server = createServer((req, res) => void handle(req, res, Date.now()));
-  server.keepAliveTimeout = 1000;
+  // Clients keep their connections between calls, as with Slack (undici keeps one for the server's keep-alive hint
+  // less a second: a 1 s hint would close each after one call), so retries come on connections that carried 429s.
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -475,7 +515,8 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
       messages = new Map();
       ephemerals = [];
       views = [];
-      limited = [];
+      lastAnswerOn = new WeakMap();
+      refusals = [];
       rateLimitedLog = [];
       unheeded = [];
       buckets = new Map();
