@@ -36,10 +36,10 @@ async function ferryRun(line: string) {
 }
 
 // Generous: a child process that tsx compiles on a busy 2-core machine takes tens of seconds to start.
-async function until(cond: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+async function until(cond: () => boolean, what: string, timeoutMs = 120_000, seen: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the process printed:\n${seen().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -75,12 +75,12 @@ test('ferry worker started while Redis is unreachable waits for it, then runs th
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  await until(() => out.includes(`ferry worker: Redis at ${f.redis!.url} is unreachable; waiting for it`) || proc.exitCode !== null, 'the worker to say it waits');
+  await until(() => out.includes(`ferry worker: Redis at ${f.redis!.url} is unreachable; waiting for it`) || proc.exitCode !== null, 'the worker to say it waits', undefined, () => out);
   expect(proc.exitCode).toBeNull();
   expect(out).not.toContain('ferry worker ready');
 
   await f.redis!.start();
-  await until(() => out.includes('ferry worker ready') || proc.exitCode !== null, 'the worker to be ready');
+  await until(() => out.includes('ferry worker ready') || proc.exitCode !== null, 'the worker to be ready', undefined, () => out);
   expect(proc.exitCode).toBeNull();
   await until(() => f.rt.redisReady(), 'the test ferry to see Redis');
   const { report } = await f.run('/migrate cirros1 compute02');
