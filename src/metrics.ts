@@ -32,6 +32,8 @@ export interface Metrics {
   slackError(method: string, error: string): void;
   /** Job counts per queue and state are read from Redis at each scrape. */
   watchJobs(jobs: JobCounts): void;
+  /** Runs before each scrape (e.g. to take in metrics counted in another thread). */
+  beforeScrape(hook: () => Promise<unknown>): void;
   /** The text a Prometheus scrape gets. */
   text(): Promise<string>;
 }
@@ -60,6 +62,7 @@ export function createMetrics(): Metrics {
   const slackErrors = new Counter({ name: 'ferry_slack_api_errors_total', help: 'Failed Slack Web API calls, by method and error', labelNames: ['method', 'error'], registers: [registry] });
   const slack429 = new Counter({ name: 'ferry_slack_rate_limited_total', help: 'Slack Web API calls answered 429, by method', labelNames: ['method'], registers: [registry] });
   const watched: JobCounts[] = [];
+  const hooks: (() => Promise<unknown>)[] = [];
   new Gauge({
     name: 'ferry_jobs',
     help: 'Jobs per queue and state (read from Redis at scrape time)',
@@ -91,6 +94,11 @@ export function createMetrics(): Metrics {
       slackErrors.inc({ method, error });
     },
     watchJobs: (jobs) => void watched.push(jobs),
-    text: () => registry.metrics(),
+    beforeScrape: (hook) => void hooks.push(hook),
+    text: async () => {
+      // A hook that fails or hangs leaves the scrape with what this thread has.
+      await Promise.all(hooks.map((h) => withTimeout(h(), 1000).catch(() => undefined)));
+      return registry.metrics();
+    },
   };
 }

@@ -35,7 +35,7 @@ export interface ApprovalRequest {
 }
 
 /** A question the acking thread asks the work thread (readiness, metrics at scrape time). */
-export type Question = { what: 'redis-ready' } | { what: 'job-counts'; queue: string; states: string[] };
+export type Question = { what: 'redis-ready' } | { what: 'flush' } | { what: 'job-counts'; queue: string; states: string[] };
 
 /** Acking thread → work thread. */
 export type ToWorker =
@@ -54,5 +54,5 @@ export type FromWorker =
   | { type: 'failed-to-start'; message: string }
   | { type: 'done'; id: number }
   | { type: 'answer'; id: number; value?: unknown; error?: string }
-  | { type: 'metric'; event: MetricEvent }
+  | { type: 'metrics'; events: MetricEvent[] }
   | { type: 'stopped' };

@@ -100,8 +100,8 @@ export function createAnswerThread(o: { config: Config; jobWorkers: boolean; log
             questions.delete(m.id);
             return m.error === undefined ? q?.resolve(m.value) : q?.reject(new Error(m.error));
           }
-          case 'metric':
-            return apply(m.event);
+          case 'metrics':
+            return m.events.forEach(apply);
           case 'stopped':
             return stopped?.();
         }

@@ -12,10 +12,27 @@ import { redisReady } from '../health.js';
 import type { QueueName } from '../jobs/jobs.js';
 import type { JobType } from 'bullmq';
 import { createAnswers, type Answers } from './answers.js';
-import type { AnswerWorkerData, FromWorker, Question, ToWorker } from './answer-protocol.js';
+import type { AnswerWorkerData, FromWorker, MetricEvent, Question, ToWorker } from './answer-protocol.js';
 
 const port = parentPort!;
-const send = (m: FromWorker) => port.postMessage(m);
+/** Metrics counted here, sent in batches: before any other message (so a command's come before its `done`), or within 100 ms. */
+let unsent: MetricEvent[] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+const flush = () => {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (!unsent.length) return;
+  port.postMessage({ type: 'metrics', events: unsent } satisfies FromWorker);
+  unsent = [];
+};
+const metric = (e: MetricEvent) => {
+  unsent.push(e);
+  flushTimer ??= setTimeout(flush, 100);
+};
+const send = (m: FromWorker) => {
+  flush();
+  port.postMessage(m);
+};
 const { config, jobWorkers } = workerData as AnswerWorkerData;
 const log = createLogger(config.env.LOG_LEVEL).child({ thread: 'answers' });
 
@@ -28,7 +45,7 @@ interface Started {
 async function start(): Promise<Started> {
   const base = await createFerry(config, log, { redis: true });
   const ferry = { ...base, redis: base.redis! };
-  const answers = createAnswers({ config, ferry, log, metric: (event) => send({ type: 'metric', event }) });
+  const answers = createAnswers({ config, ferry, log, metric });
   const workers = jobWorkers ? await ferry.startWorkers() : undefined;
   return { answers, ferry, workers };
 }
@@ -49,6 +66,7 @@ const track = (id: number, work: (s: Started) => Promise<unknown>) => {
 };
 
 const ask = async ({ ferry }: Started, q: Question): Promise<unknown> => {
+  if (q.what === 'flush') return undefined; // the answer itself is sent after what was pending
   if (q.what === 'redis-ready') return redisReady(ferry.redis)();
   if (!ferry.jobs) return {};
   return ferry.jobs.queue(q.queue as QueueName).getJobCounts(...(q.states as JobType[]));

@@ -90,6 +90,8 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     logger: boltLogger(log),
     logLevel: LogLevel.WARN,
     clientOptions,
+    // ferry keeps no conversation state; Bolt's store would be work on every request of this thread.
+    convoStore: false,
     // Answered from memory: Bolt's `token` option would call auth.test before every ack (see token-check.ts).
     authorize: async () => tokenChecker.authorization(),
   });
@@ -147,6 +149,8 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     health,
     async start() {
       const { jobs } = await work.start();
+      // The command thread sends its metrics in batches: a scrape first takes in what it has not sent yet.
+      metrics.beforeScrape(() => work.ask({ what: 'flush' }));
       // Job counts live in the command thread's Redis: read there at each scrape.
       if (jobs) metrics.watchJobs({ queue: (queue: QueueName) => ({ getJobCounts: async (...states: string[]) => (await work.ask({ what: 'job-counts', queue, states })) as Record<string, number> }) });
       tokenChecker.start();
