@@ -27,7 +27,8 @@ const withoutZodLocales = {
 };
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  // answer-worker: `ferry serve`'s command thread, started by path (src/slack/answer-thread.ts) from beside main.js.
+  entryPoints: { main: 'src/cli/main.ts', 'answer-worker': 'src/slack/answer-worker.ts' },
   outdir: 'dist/src/cli',
   chunkNames: '[name]-[hash]',
   bundle: true,

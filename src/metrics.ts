@@ -4,13 +4,18 @@
  * node, job counts per queue and state, Slack Web API errors and 429s.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Jobs, QueueName } from './jobs/jobs.js';
+import type { QueueName } from './jobs/jobs.js';
 import { QUEUE } from './jobs/jobs.js';
 import type { ExecObservation } from './ssh/types.js';
 import { withTimeout } from './timeout.js';
 
 /** BullMQ's job states, as getJobCounts names them. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'] as const;
+
+/** Where the job counts come from at scrape time (a Jobs, or a thread that has one). */
+export interface JobCounts {
+  queue(name: QueueName): { getJobCounts(...states: string[]): Promise<Record<string, number>> };
+}
 
 /** What an ack is for: a slash command or a button press. */
 export type AckKind = 'command' | 'action';
@@ -26,7 +31,9 @@ export interface Metrics {
   /** A failed Slack Web API call (`error` is Slack's code, or `http_503`, `ratelimited`, ...). */
   slackError(method: string, error: string): void;
   /** Job counts per queue and state are read from Redis at each scrape. */
-  watchJobs(jobs: Jobs): void;
+  watchJobs(jobs: JobCounts): void;
+  /** Runs before each scrape (e.g. to take in metrics counted in another thread). */
+  beforeScrape(hook: () => Promise<unknown>): void;
   /** The text a Prometheus scrape gets. */
   text(): Promise<string>;
 }
@@ -54,7 +61,8 @@ export function createMetrics(): Metrics {
   const sshTimeouts = new Counter({ name: 'ferry_ssh_timeouts_total', help: 'SSH execs that ran out of time, per node and phase', labelNames: ['node', 'phase'], registers: [registry] });
   const slackErrors = new Counter({ name: 'ferry_slack_api_errors_total', help: 'Failed Slack Web API calls, by method and error', labelNames: ['method', 'error'], registers: [registry] });
   const slack429 = new Counter({ name: 'ferry_slack_rate_limited_total', help: 'Slack Web API calls answered 429, by method', labelNames: ['method'], registers: [registry] });
-  const watched: Jobs[] = [];
+  const watched: JobCounts[] = [];
+  const hooks: (() => Promise<unknown>)[] = [];
   new Gauge({
     name: 'ferry_jobs',
     help: 'Jobs per queue and state (read from Redis at scrape time)',
@@ -86,6 +94,11 @@ export function createMetrics(): Metrics {
       slackErrors.inc({ method, error });
     },
     watchJobs: (jobs) => void watched.push(jobs),
-    text: () => registry.metrics(),
+    beforeScrape: (hook) => void hooks.push(hook),
+    text: async () => {
+      // A hook that fails or hangs leaves the scrape with what this thread has.
+      await Promise.all(hooks.map((h) => withTimeout(h(), 1000).catch(() => undefined)));
+      return registry.metrics();
+    },
   };
 }

@@ -2,7 +2,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import { createFerry } from '../ferry.js';
 import { createSlackApp, type SlackAppOptions } from '../slack/app.js';
 import { createMetrics } from '../metrics.js';
 import { createHealth, listenHealth } from '../health.js';
@@ -14,8 +13,8 @@ export interface Server {
 }
 
 /**
- * Builds and starts what `ferry serve` runs: createFerry, the Slack app on its
- * dispatcher and notifier, the workers unless `worker: false`, and in Socket Mode
+ * Builds and starts what `ferry serve` runs: the Slack app, whose command thread runs
+ * createFerry and the workers unless `worker: false`, and in Socket Mode
  * the health port. The test harness starts ferry in-process through this too.
  */
 export async function startServer(
@@ -23,22 +22,10 @@ export async function startServer(
   log: Logger,
   opts: { host?: string; port?: number; worker?: boolean; tokenRetry?: SlackAppOptions['tokenRetry'] } = {},
 ): Promise<Server> {
-  const base = await createFerry(config, log, { redis: true });
-  const ferry = { ...base, redis: base.redis! };
   const metrics = createMetrics();
   const health = createHealth(metrics);
-  const slack = createSlackApp({
-    config,
-    ferry,
-    log,
-    metrics,
-    health,
-    host: opts.host,
-    port: opts.port,
-    tokenRetry: opts.tokenRetry,
-    onApproval: (args) => ferry.decideApproval(args),
-  });
-  const workers = opts.worker === false ? undefined : await ferry.startWorkers();
+  // createFerry (SSH, Redis, jobs) and the workers run in the app's command thread, so this thread only acks.
+  const slack = createSlackApp({ config, log, metrics, health, host: opts.host, port: opts.port, tokenRetry: opts.tokenRetry, jobWorkers: opts.worker !== false });
   const port = await slack.start();
   // In HTTP mode Bolt's server answers /healthz, /readyz and /metrics; Socket Mode listens nowhere, so they get a local port.
   const healthServer = port === undefined ? await listenHealth(health, config.env.FERRY_HEALTH_HOST, config.env.FERRY_HEALTH_PORT) : undefined;
@@ -50,8 +37,6 @@ export async function startServer(
       log.info('stopping: finishing commands in flight');
       await slack.stop();
       await healthServer?.close();
-      await workers?.close();
-      await ferry.close();
     },
   };
 }

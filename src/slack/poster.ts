@@ -221,10 +221,18 @@ export class SlackPoster {
   }
 
   /** An ephemeral answer through the slash command's response_url (no channel rate limit applies). */
-  async respond(respond: (msg: SlackMessage & { response_type: 'ephemeral' | 'in_channel'; replace_original?: boolean }) => Promise<unknown>, report: Report): Promise<void> {
-    const [first] = renderSlack(report);
-    await respond({ ...first!, response_type: 'ephemeral' });
+  async respond(respond: Responder, report: Report): Promise<void> {
+    await respondWith(respond, report);
   }
+}
+
+/** How a request is answered through its response_url (Bolt's `respond`, or a plain POST to it). */
+export type Responder = (msg: SlackMessage & { response_type: 'ephemeral' | 'in_channel'; replace_original?: boolean }) => Promise<unknown>;
+
+/** Answers `report` through a response_url, shown only to the user who asked. */
+export async function respondWith(respond: Responder, report: Report): Promise<void> {
+  const [first] = renderSlack(report);
+  await respond({ ...first!, response_type: 'ephemeral' });
 }
 
 function withActions(msg: SlackMessage, actions?: MessageAction[]): SlackMessage {

@@ -12,6 +12,8 @@
  * signed request sent → HTTP answer (the ack) read.
  * Each command's real work (SSH to the lab, the post to Slack) runs after its
  * ack, so later acks are measured while ferry is busy with earlier commands.
+ * FERRY_BENCH_CPU_PROF=DIR writes CPU profiles of ferry's threads there (node --cpu-prof);
+ * ACK_LATENCY_CASE=NAME runs only the cases whose name contains NAME.
  */
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../../src/lab/redis-server.js';
@@ -71,10 +73,12 @@ export const ackLatency: Bench = {
 
       const env = ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET });
       const results: { name: string; fig: Figures; answered: string; inside: string }[] = [];
+      const profDir = process.env.FERRY_BENCH_CPU_PROF;
+      const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
       for (const scenario of chosenScenarios()) {
         slack.reset();
         slack.outage(scenario.outage);
-        ferry = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], env);
+        ferry = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], env, nodeArgs);
         const port = Number((await ferry.waitFor(/ferry serving on port (\d+)/, 60_000))[1]);
         const started = performance.now();
         const fig = await burst(`http://127.0.0.1:${port}/slack/events`);

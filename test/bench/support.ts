@@ -112,8 +112,8 @@ export interface Child {
  * Starts a TypeScript file under tsx, stdin a pipe: every child script in
  * test/bench stops itself when that pipe closes, so none outlives a crashed run.
  */
-export function spawnTsx(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'inherit'] });
+export function spawnTsx(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'inherit'] });
   return wrapChild(proc);
 }
 

@@ -1,0 +1,58 @@
+/**
+ * The messages between the thread that acks Slack's requests (app.ts, answer-thread.ts)
+ * and the thread that does the work (answer-worker.ts). Everything here is plain data:
+ * it crosses the threads by structured clone.
+ */
+import type { Config } from '../config.js';
+import type { ExecObservation } from '../ssh/types.js';
+
+/** What the work thread is started with. */
+export interface AnswerWorkerData {
+  config: Config;
+  /** Start the migration, evacuation and bootstrap workers too (serve without --no-worker). */
+  jobWorkers: boolean;
+}
+
+/** One slash line to run for one user (a slash command, or a button that offers a line). */
+export interface LineRequest {
+  line: string;
+  userId: string;
+  channelId: string;
+  channelName: string;
+  requestId: string;
+  dedupKey: string;
+  responseUrl: string;
+}
+
+/** An Approve / Reject press. */
+export interface ApprovalRequest {
+  approvalId: string;
+  decision: 'approve' | 'reject';
+  userId: string;
+  channel: string;
+  dedupKey: string;
+  responseUrl: string;
+}
+
+/** A question the acking thread asks the work thread (readiness, metrics at scrape time). */
+export type Question = { what: 'redis-ready' } | { what: 'flush' } | { what: 'job-counts'; queue: string; states: string[] };
+
+/** Acking thread → work thread. */
+export type ToWorker =
+  | { type: 'line'; id: number; req: LineRequest }
+  | { type: 'approval'; id: number; req: ApprovalRequest }
+  | { type: 'home'; id: number; userId: string }
+  | { type: 'ask'; id: number; question: Question }
+  | { type: 'stop' };
+
+/** A metric counted in the work thread, applied to the acking thread's registry. */
+export type MetricEvent = { kind: 'command'; name: string; outcome: string } | { kind: 'ssh'; observation: ExecObservation } | { kind: 'slack-error'; method: string; error: string };
+
+/** Work thread → acking thread. */
+export type FromWorker =
+  | { type: 'ready'; jobs: boolean }
+  | { type: 'failed-to-start'; message: string }
+  | { type: 'done'; id: number }
+  | { type: 'answer'; id: number; value?: unknown; error?: string }
+  | { type: 'metrics'; events: MetricEvent[] }
+  | { type: 'stopped' };
