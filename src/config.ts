@@ -138,6 +138,8 @@ const EnvSchema = z.object({
   /** /healthz, /readyz, /metrics of Socket Mode `serve` and of `ferry worker` (HTTP mode serves them on PORT); 0: any free port. */
   FERRY_HEALTH_HOST: z.string().default('127.0.0.1'),
   FERRY_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Nice value of ferry serve's command thread (0–19): above the acking thread's, so acks come first on a busy machine. */
+  FERRY_COMMAND_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   LOG_LEVEL: z.string().default('info'),
 });
 

@@ -3,6 +3,7 @@
  * (SSH pool, Redis, jobs), the job workers and every acked request's work, so the
  * thread that acks Slack's requests is never busy with them.
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import type { Redis } from 'ioredis';
@@ -35,6 +36,13 @@ const send = (m: FromWorker) => {
 };
 const { config, jobWorkers } = workerData as AnswerWorkerData;
 const log = createLogger(config.env.LOG_LEVEL).child({ thread: 'answers' });
+// Linux keeps a nice value per thread, and pid 0 names the calling thread: this lowers the command
+// thread alone, so when both want a CPU the acking thread gets it first.
+try {
+  os.setPriority(config.env.FERRY_COMMAND_THREAD_NICE);
+} catch (err) {
+  log.warn({ err }, 'could not lower the command thread’s priority');
+}
 
 interface Started {
   answers: Answers;

@@ -34,8 +34,10 @@ const BARE = fileURLToPath(new URL('./bare-http.ts', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./ack-client.ts', import.meta.url));
 
 /** Slack's Web API as ferry finds it when it starts. */
-const SCENARIOS: { name: string; outage?: Outage }[] = [
+const SCENARIOS: { name: string; outage?: Outage; env?: Record<string, string> }[] = [
   { name: 'Slack answering' },
+  // The same, with the command thread at the acking thread's priority: what lowering it buys.
+  { name: 'Slack answering, command thread not lowered', env: { FERRY_COMMAND_THREAD_NICE: '0' } },
   { name: 'auth.test in 4 s', outage: { methods: ['auth.test'], delayMs: 4000 } },
   { name: 'auth.test 503', outage: { methods: ['auth.test'], status: 503 } },
   { name: 'Web API in 4 s', outage: { delayMs: 4000 } },
@@ -78,7 +80,7 @@ export const ackLatency: Bench = {
       for (const scenario of chosenScenarios()) {
         slack.reset();
         slack.outage(scenario.outage);
-        ferry = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], env, nodeArgs);
+        ferry = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], { ...env, ...scenario.env }, nodeArgs);
         const port = Number((await ferry.waitFor(/ferry serving on port (\d+)/, 60_000))[1]);
         const started = performance.now();
         const fig = await burst(`http://127.0.0.1:${port}/slack/events`);
