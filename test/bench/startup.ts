@@ -5,6 +5,7 @@
  * Then how long `ferry lab start --computes 200` takes until the lab answers
  * (the lab's ferry.yml is the configuration the help runs use).
  */
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { REPO, heading, median, ms, note, ratio, runProgram, table, tempDir, type Bench } from './support.js';
 
@@ -28,6 +29,8 @@ export const startup: Bench = {
       if (lab.code !== 0) throw new Error(`ferry lab start failed:\n${lab.stderr}${lab.stdout}`);
       const env = { ...process.env, FERRY_CONFIG: path.join(dir, 'ferry.yml'), LOG_LEVEL: 'warn' };
 
+      // Both series share the machine, but its load moves the ratio: say what it was.
+      const loadBefore = loadavg()[0]!;
       const bare: number[] = [];
       const help: number[] = [];
       const version: number[] = [];
@@ -45,11 +48,13 @@ export const startup: Bench = {
         ['ferry --version', ms(median(version)), ms(Math.min(...version)), ms(Math.max(...version)), ratio(median(version), median(bare))],
       ];
       table(rows);
+      const load = `load average ${loadBefore.toFixed(2)} before the runs, ${loadavg()[0]!.toFixed(2)} after`;
+      note(load);
       const r = median(help) / median(bare);
       note(`target: ferry run "/ferry help" at most ×${TARGET_RATIO} a bare node (medians); ${r <= TARGET_RATIO ? 'met' : 'NOT met'} here`);
       note(`ferry lab start --computes ${LAB_COMPUTES} --instances 50: ${ms(lab.ms)} until the lab answered`);
       return [
-        `ferry run "/ferry help" p50 ${ms(median(help))} vs node -e 0 p50 ${ms(median(bare))}: ${ratio(median(help), median(bare))} (target ×${TARGET_RATIO})`,
+        `ferry run "/ferry help" p50 ${ms(median(help))} vs node -e 0 p50 ${ms(median(bare))}: ${ratio(median(help), median(bare))} (target ×${TARGET_RATIO}; ${load})`,
         `ferry --version p50 ${ms(median(version))}: ${ratio(median(version), median(bare))}`,
         `ferry lab start --computes ${LAB_COMPUTES}: ${ms(lab.ms)}`,
       ];
