@@ -211,3 +211,11 @@ test('no capture of real/nova-26 is left out', () => {
   expect(files.filter((f) => !(f in CHECKS) && !warningsOnly.includes(f))).toEqual([]);
   expect(Object.keys(CHECKS).filter((f) => !files.includes(f))).toEqual([]);
 });
+
+test("a value holding ' | ' beside a wide character is cut at the border's stops, counting columns as python's wcwidth does", () => {
+  // The captured name row, its name swapped for one of the same display width (云 takes two columns) that holds ' | '.
+  const body = load('nova-show-unicode.txt').body.replace('| web-ü-云 ', '| w | ü-云 ');
+  const rows = new Map(readTable(body, 'nova show').rows.map(([k, v]) => [k, v]));
+  expect(rows.get('name')).toBe('w | ü-云');
+  expect(rows.get('OS-EXT-SRV-ATTR:host')).toBe('compute03');
+});

@@ -7,7 +7,7 @@
  *   | 1    | cirros1 |
  *   +------+---------+
  */
-import stringWidth from 'string-width';
+import { eastAsianWidth } from 'get-east-asian-width';
 import { ClusterError } from '../errors.js';
 
 /** Header names and data rows, every row as long as the header. */
@@ -56,6 +56,13 @@ export function tableRecords(table: Table): Record<string, string>[] {
   return table.rows.map((r) => Object.fromEntries(table.headers.map((h, i) => [h, r[i] ?? ''])));
 }
 
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}]$/u;
+
+/** Columns one code point takes, as python's wcwidth counts them: none for a combining mark or a format or control character, two for East Asian wide and fullwidth. */
+function columns(ch: string): number {
+  return ZERO_WIDTH.test(ch) ? 0 : eastAsianWidth(ch.codePointAt(0)!);
+}
+
 /**
  * Cuts a row at the border's column stops. prettytable pads by display width (wcwidth:
  * a CJK character takes two columns, a combining mark none: capture nova-list's `web-ü-云`),
@@ -67,7 +74,7 @@ function splitRow(line: string, stops: number[], what: string): string[] {
   let at = 0;
   for (const ch of line) {
     if (col === stops[cuts.length] && ch === '|') cuts.push(at);
-    col += ch < '\x7f' ? 1 : stringWidth(ch);
+    col += ch < '\x7f' ? 1 : columns(ch);
     at += ch.length;
   }
   // novaclient left-aligns every table: drop the one-space padding but keep a value's
