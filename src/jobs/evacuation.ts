@@ -181,11 +181,12 @@ export async function processEvacuation(job: Job<EvacuationJobData>, deps: Evacu
   }
   const still = await deps.cluster.nova.list({ host, allTenants: true }).catch(() => null);
   const summary = summaryReport(state, d, still);
-  await show(summary);
+  // Audited before it is announced: whoever reads the summary finds the audit entry already there.
   if ((await deps.jobs.redis.set(auditedKey(d.evacId), '1', 'EX', KEEP_SECONDS, 'NX')) === 'OK') {
     const outcome = state.cancel ? 'cancelled' : outcomeOf(summary.verdict);
     await deps.audit.record({ user: d.requestedBy, channel: d.channel, command: 'evacuate', line: d.line, outcome, detail: `${d.evacId}: ${summary.reasons[0]}` });
   }
+  await show(summary);
   await releaseLock(deps.jobs.redis, lockKey('host', host), String(job.id));
   const c = counts(state);
   const left = state.moves.length - c.done;
