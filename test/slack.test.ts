@@ -300,9 +300,10 @@ describe('secrets', () => {
     await h.waitForMessage((m) => m.text.startsWith('Storage: volume vm-instances'));
     await waitUntil(() => h.slack.ephemerals().length >= before.ephemerals + 2, 'both refusals');
 
+    // The command thread's log reaches the child's stdout through its main thread: it may come after the post.
+    await waitUntil(() => /"level":20,.*"msg":"ssh exec"/.test(h.output()), 'the debug log of the SSH execs');
     const posted = JSON.stringify([h.slack.messages(), h.slack.ephemerals(), h.slack.calls()]);
     const logged = h.output();
-    expect(logged).toMatch(/"level":20,.*"msg":"ssh exec"/); // the debug log was captured
     for (const secret of [h.slack.token, SECRET]) {
       expect(posted).not.toContain(secret);
       expect(logged).not.toContain(secret);
@@ -368,7 +369,7 @@ async function nextEphemeral(h: Harness, before: Snapshot) {
   return h.slack.ephemerals()[before.ephemerals]!;
 }
 
-async function waitUntil(done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitUntil(done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
