@@ -73,10 +73,15 @@ async function rerun(h: Harness, jobId: string): Promise<{ before: number; after
   const redis = new Redis(h.redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue('evacuate', { connection: redis as unknown as ConnectionOptions, prefix: 'ferry' });
   try {
+    const deadline = Date.now() + 60_000;
+    // The end is told before the worker returns: BullMQ may record the job completed a moment later.
+    while ((await queue.getJobState(jobId)) !== 'completed') {
+      if (Date.now() > deadline) throw new Error(`${jobId} was never completed`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const job = (await queue.getJob(jobId))!;
     const before = job.finishedOn!;
     await job.retry('completed');
-    const deadline = Date.now() + 60_000;
     for (;;) {
       const again = (await queue.getJob(jobId))!;
       if ((await again.getState()) === 'completed' && (again.finishedOn ?? 0) > before) return { before, after: again.finishedOn! };
