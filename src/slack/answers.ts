@@ -64,7 +64,9 @@ export function createAnswers(o: { config: Config; ferry: Ferry & { redis: Redis
   // The poster paces itself by Retry-After (per channel, per method), so its client hands 429s back instead of waiting.
   const api = new WebClient(token, { ...clientOptions, logger: quietLog, rejectRateLimitedCalls: true });
   const poster = new SlackPoster(api, log, { postIntervalMs: config.env.SLACK_POST_INTERVAL_MS, onError: (method, error) => metric({ kind: 'slack-error', method, error }) });
-  const groups = new GroupRoles(new WebClient(token, { ...clientOptions, logger: quietLog }), config, log);
+  // One client for the reads that may wait out a 429 themselves: user groups and the App Home.
+  const reads = new WebClient(token, { ...clientOptions, logger: quietLog });
+  const groups = new GroupRoles(reads, config, log);
   ferry.notifyThrough(createNotifier(config, log, poster));
   const deps: DispatchDeps = ferry.dispatchDeps({
     resolveRole: (userId) => groups.roleOf(userId),
@@ -72,7 +74,7 @@ export function createAnswers(o: { config: Config; ferry: Ferry & { redis: Redis
   });
   ferry.ssh.observe((observation) => metric({ kind: 'ssh', observation }));
   const home = ferry.jobs
-    ? startHomeRefresh({ jobs: ferry.jobs, client: new WebClient(token, { ...clientOptions, logger: quietLog }), log, redisUrl: config.redis.url, mayView: async (id) => (await groups.roleOf(id)) !== null })
+    ? startHomeRefresh({ jobs: ferry.jobs, client: reads, log, redisUrl: config.redis.url, mayView: async (id) => (await groups.roleOf(id)) !== null })
     : undefined;
 
   const line = async (req: LineRequest) => {
