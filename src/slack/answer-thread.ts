@@ -3,7 +3,8 @@
  * each acked request, asks it what only it knows (Redis readiness, job counts), applies
  * the metrics it counts, and stops it after the commands in flight. If the work thread
  * dies, every request it had not finished is answered with a failure through its
- * response_url (nothing is re-run: whether it ran is unknown), and a new thread starts.
+ * response_url (nothing is re-run: whether it ran is unknown), and a new thread starts;
+ * requests that arrive while it starts wait for it.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { report as makeReport } from '../report.js';
+import { report as makeReport, type Report } from '../report.js';
 import { responseUrlAnswer } from './answers.js';
 import { respondWith } from './poster.js';
 import type { AnswerWorkerData, ApprovalRequest, FromWorker, LineRequest, MetricEvent, Question, ToWorker } from './answer-protocol.js';
@@ -33,14 +34,14 @@ export interface AnswerThread {
  * answer-worker.ts loaded through tsx's tsImport (a `--import tsx` in a thread's execArgv
  * does not reach the thread's own entry module on Node 20).
  */
-function newWorker(data: AnswerWorkerData): Worker {
+function newWorker(data: AnswerWorkerData, entryOverride?: URL): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./answer-worker.js', here), { workerData: data });
+  if (!here.endsWith('.ts')) return new Worker(entryOverride ?? new URL('./answer-worker.js', here), { workerData: data });
   // tsx's ESM API by its package's own exports map (require.resolve would give its CommonJS build).
   const pkgPath = createRequire(here).resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
   const api = new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
-  const entry = new URL('./answer-worker.ts', here).href;
+  const entry = (entryOverride ?? new URL('./answer-worker.ts', here)).href;
   return new Worker(`import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`, { eval: true, workerData: data });
 }
 
@@ -53,11 +54,36 @@ function lostReport(line: string) {
   });
 }
 
-/** The work thread for `config`; `jobWorkers` starts the job workers in it too. */
-export function createAnswerThread(o: { config: Config; jobWorkers: boolean; log: Logger; metrics: Metrics }): AnswerThread {
+function notRunReport(line: string, why: string) {
+  return makeReport({
+    title: 'ferry could not take this request',
+    verdict: 'FAIL',
+    reasons: [`ferry’s command thread could not start (${why}): ${line} was not run`],
+    notes: ['The details are in ferry’s log.'],
+  });
+}
+
+export interface AnswerThreadOptions {
+  config: Config;
+  /** Start the job workers in the thread too. */
+  jobWorkers: boolean;
+  log: Logger;
+  metrics: Metrics;
+  /** The thread's module instead of answer-worker (tests wrap it to end the thread as a crash would). */
+  entry?: URL;
+}
+
+/** The work thread for `config`. */
+export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
   const { log, metrics } = o;
   const data: AnswerWorkerData = { config: o.config, jobWorkers: o.jobWorkers };
+  /** The thread, from when it starts until it ends. */
   let worker: Worker | undefined;
+  /** The thread once it is up: requests go to it. */
+  let serving: Worker | undefined;
+  /** Set while a thread starts again after one died: requests wait here for it. */
+  let restarting: Promise<unknown> | undefined;
+  const waiting: { m: ToWorker & { id: number }; line: string; responseUrl: string }[] = [];
   let stopping = false;
   let nextId = 0;
   /** Requests handed over and not yet done: what to tell their user if the thread dies. */
@@ -73,9 +99,7 @@ export function createAnswerThread(o: { config: Config; jobWorkers: boolean; log
 
   const died = (why: string) => {
     log.error({ why, unanswered: pending.size }, 'the command thread stopped; its unfinished requests are answered with a failure');
-    for (const { line, responseUrl } of pending.values()) {
-      if (responseUrl) void respondWith(responseUrlAnswer(responseUrl), lostReport(line)).catch((err: Error) => log.error({ err, line }, 'could not tell the user'));
-    }
+    for (const { line, responseUrl } of pending.values()) tell(responseUrl, lostReport(line), line);
     pending.clear();
     for (const q of questions.values()) q.reject(new Error(`the command thread stopped (${why})`));
     questions.clear();
@@ -83,16 +107,18 @@ export function createAnswerThread(o: { config: Config; jobWorkers: boolean; log
 
   const spawn = () =>
     new Promise<{ jobs: boolean }>((resolve, reject) => {
-      const w = newWorker(data);
+      const w = newWorker(data, o.entry);
       worker = w;
       let up = false;
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'ready':
             up = true;
+            serving = w;
             return resolve({ jobs: m.jobs });
           case 'failed-to-start':
-            return reject(new Error(m.message));
+            reject(new Error(m.message));
+            return void w.terminate();
           case 'done':
             return void pending.delete(m.id);
           case 'answer': {
@@ -109,19 +135,42 @@ export function createAnswerThread(o: { config: Config; jobWorkers: boolean; log
       w.on('error', (err) => log.error({ err }, 'the command thread failed'));
       w.on('exit', (code) => {
         if (worker === w) worker = undefined;
+        if (serving === w) serving = undefined;
         if (!up) reject(new Error(`the command thread exited (${code}) before it was up`));
         if (stopped) return stopped();
         died(`exit code ${code}`);
         // Later requests get a fresh thread; this one's are answered above.
-        if (!stopping && up) spawn().catch((err: Error) => log.error({ err }, 'the command thread could not start again'));
+        if (!stopping && up) restart();
       });
     });
 
+  /** Starts a new thread, then hands it the requests that waited; if it cannot start, tells their users nothing was run. */
+  const restart = () => {
+    restarting ??= spawn()
+      .then(
+        () => {
+          for (const { m, line, responseUrl } of waiting.splice(0)) handOver(m, line, responseUrl);
+        },
+        (err: Error) => {
+          log.error({ err }, 'the command thread could not start again');
+          for (const { line, responseUrl } of waiting.splice(0)) tell(responseUrl, notRunReport(line, err.message), line);
+        },
+      )
+      .finally(() => (restarting = undefined));
+  };
+  const tell = (responseUrl: string, report: Report, line: string) => {
+    if (responseUrl) void respondWith(responseUrlAnswer(responseUrl), report).catch((err: Error) => log.error({ err, line }, 'could not tell the user'));
+  };
+
   const send = (m: ToWorker) => {
-    if (!worker) throw new Error('the command thread is not running');
-    worker.postMessage(m);
+    if (!serving) throw new Error('the command thread is not running');
+    serving.postMessage(m);
   };
   const handOver = (m: ToWorker & { id: number }, line: string, responseUrl: string) => {
+    if (!serving && !stopping) {
+      waiting.push({ m, line, responseUrl });
+      return restart();
+    }
     pending.set(m.id, { line, responseUrl });
     try {
       send(m);

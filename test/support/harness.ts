@@ -61,6 +61,8 @@ export interface HarnessOptions {
   outage?: Outage;
   /** Pacing of ferry's background auth.test retries (in-process only). */
   tokenRetry?: SlackAppOptions['tokenRetry'];
+  /** In-process only: the command thread's module (see test/support/crashing-answer-worker.ts). */
+  commandThreadEntry?: URL;
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
   /** The channel allowlist to set in the lab's ferry.yml (`channels`). */
@@ -138,7 +140,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   async function startInProcess() {
     const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
     // serve's own wiring (src/cli/serve.ts), in this process.
-    const server = await startServer(config, log, { port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry });
+    const server = await startServer(config, log, { port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry, commandThreadEntry: opts.commandThreadEntry });
     port = server.port!;
     inProcess = server;
   }
