@@ -11,6 +11,12 @@ import type { FakeMessage } from './support/slack-fake.js';
 import type { LabModelHandle } from '../src/lab/model.js';
 
 const FAST = { migration: { pollIntervalMs: 150 } };
+/**
+ * SSH deadlines, not limits: no test here is about a slow node, and the lab's own (2 s to
+ * connect, 5 s a command) can run out on a machine busy with other suites, which can turn a
+ * plan into a FAIL and leaves a test waiting for an approval request that never comes.
+ */
+const SSH = { connectTimeoutMs: 30_000, commandTimeoutMs: 60_000 };
 
 const labState = (h: Harness) => (h.lab.model as LabModelHandle).state;
 
@@ -25,7 +31,12 @@ function approvalIdOf(m: FakeMessage): string | undefined {
 
 /** Waits for a message with Approve / Reject buttons other than those already seen. */
 async function nextRequest(h: Harness, seen: Set<string> = new Set()): Promise<{ id: string; ts: string; text: string }> {
-  const m = await h.waitForMessage((x) => approvalIdOf(x) !== undefined && !seen.has(approvalIdOf(x)!));
+  const m = await h.waitForMessage((x) => approvalIdOf(x) !== undefined && !seen.has(approvalIdOf(x)!)).catch(async (err: Error) => {
+    // Say what ferry did answer instead.
+    const said = [...h.slack.messages().map((x) => `message: ${messageText(x)}`), ...h.slack.ephemerals().map((x) => `ephemeral: ${x.text}`)];
+    const audit = (await h.audit(5).catch(() => [])).map((e) => `audit: ${e.command} ${e.outcome} ${e.detail ?? ''}`);
+    throw new Error(`${err.message}; ferry said:\n${[...said, ...audit].join('\n').slice(0, 4000)}`);
+  });
   const id = approvalIdOf(m)!;
   seen.add(id);
   return { id, ts: m.ts, text: messageText(m) };
@@ -85,7 +96,7 @@ function expectAllMovedOnce(h: Harness, host: string, n: number): void {
 
 describe('/evacuate', () => {
   test('an approved evacuation moves all 12 instances off compute01, never more at once than allowed', () =>
-    withHarness({ instances: 12, migrateSeconds: 1, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
+    withHarness({ ssh: SSH, instances: 12, migrateSeconds: 1, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
       setMaxConcurrentLiveMigrations(h, 'compute01', 3);
       await h.slash('/evacuate compute01 --concurrency 4 --reason "disk swap"', { user: 'U_OPS' });
       const req = await nextRequest(h);
@@ -125,7 +136,7 @@ describe('/evacuate', () => {
     }));
 
   test('approval: a dry run asks nothing; the requester, a viewer and a late click cannot approve; a rejection starts nothing', () =>
-    withHarness({ instances: 3, policy: { approvalTtlSeconds: 4, ...FAST } }, async (h) => {
+    withHarness({ ssh: SSH, instances: 3, policy: { approvalTtlSeconds: 4, ...FAST } }, async (h) => {
       await h.slash('/evacuate compute01 --dry-run', { user: 'U_OPS' });
       const plan = await h.waitForMessage((m) => /Evacuation plan \(dry run\): compute01/.test(m.text));
       expect(approvalIdOf(plan)).toBeUndefined();
@@ -156,7 +167,7 @@ describe('/evacuate', () => {
     }));
 
   test('a host that changed is asked for again; a failing migration is reported with advice, a pair failing preflight is skipped, the others go on', () =>
-    withHarness({ instances: 4, policy: FAST }, async (h) => {
+    withHarness({ ssh: SSH, instances: 4, policy: FAST }, async (h) => {
       await h.lab.fault('compute01', 'instance-state', 'cirros4 SHUTOFF');
       const seen = new Set<string>();
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
@@ -199,7 +210,7 @@ describe('/evacuate', () => {
     }));
 
   test('cancel midway: pending migrations are dropped, the running one finishes and is reported', () =>
-    withHarness({ instances: 6, policy: FAST }, async (h) => {
+    withHarness({ ssh: SSH, instances: 6, policy: FAST }, async (h) => {
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
@@ -230,7 +241,7 @@ describe('/evacuate', () => {
     }));
 
   test('kill -9 of ferry mid-evacuation: a new ferry resumes, every instance moves exactly once', () =>
-    withHarness({ instances: 12, child: true, policy: FAST }, async (h) => {
+    withHarness({ ssh: SSH, instances: 12, child: true, policy: FAST }, async (h) => {
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
@@ -248,7 +259,7 @@ describe('/evacuate', () => {
     }));
 
   test('a ferry stopped gracefully hands the evacuation back at once; the next one finishes it', () =>
-    withHarness({ instances: 6, policy: FAST }, async (h) => {
+    withHarness({ ssh: SSH, instances: 6, policy: FAST }, async (h) => {
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
@@ -263,7 +274,7 @@ describe('/evacuate', () => {
     }));
 
   test('with two ferry processes (serve and worker) on its queues, an evacuation runs each migration once, whichever process takes it', () =>
-    withHarness({ instances: 12, child: true, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
+    withHarness({ ssh: SSH, instances: 12, child: true, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
       setMaxConcurrentLiveMigrations(h, 'compute01', 2);
       await h.startWorker();
       await h.slash('/evacuate compute01', { user: 'U_OPS' });

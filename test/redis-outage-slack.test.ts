@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+/** A deadline on a condition, not a limit: with two more copies of the suite running beside it, 30 s once ran out before a /migrate was answered. */
+async function until(cond: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
