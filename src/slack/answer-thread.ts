@@ -58,7 +58,7 @@ function notRunReport(line: string, why: string) {
   return makeReport({
     title: 'ferry could not take this request',
     verdict: 'FAIL',
-    reasons: [`ferry’s command thread could not start (${why}): ${line} was not run`],
+    reasons: [`${line} was not run: ${why}`],
     notes: ['The details are in ferry’s log.'],
   });
 }
@@ -149,11 +149,14 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
     restarting ??= spawn()
       .then(
         () => {
-          for (const { m, line, responseUrl } of waiting.splice(0)) handOver(m, line, responseUrl);
+          for (const { m, line, responseUrl } of waiting.splice(0)) {
+            if (stopping) tell(responseUrl, notRunReport(line, 'ferry is stopping; try again in a minute'), line);
+            else handOver(m, line, responseUrl);
+          }
         },
         (err: Error) => {
           log.error({ err }, 'the command thread could not start again');
-          for (const { line, responseUrl } of waiting.splice(0)) tell(responseUrl, notRunReport(line, err.message), line);
+          for (const { line, responseUrl } of waiting.splice(0)) tell(responseUrl, notRunReport(line, `ferry’s command thread could not start (${err.message})`), line);
         },
       )
       .finally(() => (restarting = undefined));
