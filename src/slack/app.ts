@@ -95,56 +95,42 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     // Answered from memory: Bolt's `token` option would call auth.test before every ack (see token-check.ts).
     authorize: async () => tokenChecker.authorization(),
   });
-  /**
-   * Counts the ack just sent, then runs `then` (the hand-over to the command thread) once the
-   * event loop has sent the acks it has ready: nothing after the ack is needed before another
-   * ack, and the hand-over (a postMessage that wakes the command thread) delayed the other
-   * requests of a burst.
-   */
-  const acked = (kind: AckKind, context: Record<string, unknown>, then: (servingAtAck: boolean) => Promise<void>) => {
-    const seconds = typeof context.receivedAt === 'number' ? (performance.now() - context.receivedAt) / 1000 : undefined;
-    const servingAtAck = serving;
-    setImmediate(() => {
-      if (seconds !== undefined) metrics.ack(kind, seconds);
-      then(servingAtAck).catch((err: Error) => log.error({ err, kind }, 'could not hand an acked request to the command thread'));
-    });
+  const acked = (kind: AckKind, context: Record<string, unknown>) => {
+    if (typeof context.receivedAt === 'number') metrics.ack(kind, (performance.now() - context.receivedAt) / 1000);
   };
-  /** false (and the user told ferry is restarting) if stop() had begun when the request was acked. */
-  const taking = async (servingAtAck: boolean, respond: Parameters<typeof respondWith>[0]) => {
-    if (servingAtAck) return true;
+  /** false (and the user told ferry is restarting) once stop() has begun. */
+  const taking = async (respond: Parameters<typeof respondWith>[0]) => {
+    if (serving) return true;
     await respondWith(respond, stoppingReport).catch((err: Error) => log.warn({ err }, 'could not tell the user ferry is restarting'));
     return false;
   };
 
   app.command(SLASH, async ({ command, ack, respond, context }) => {
     await ack();
-    acked('command', context, async (servingAtAck) => {
-      if (!(await taking(servingAtAck, respond))) return;
-      const line = `${command.command} ${command.text}`.trim();
-      work.line({ line, userId: command.user_id, channelId: command.channel_id, channelName: command.channel_name, requestId: command.trigger_id, dedupKey: `cmd:${command.trigger_id}`, responseUrl: command.response_url });
-    });
+    acked('command', context);
+    if (!(await taking(respond))) return;
+    const line = `${command.command} ${command.text}`.trim();
+    work.line({ line, userId: command.user_id, channelId: command.channel_id, channelName: command.channel_name, requestId: command.trigger_id, dedupKey: `cmd:${command.trigger_id}`, responseUrl: command.response_url });
   });
 
   // A button offering a slash line (e.g. /migrate abort cirros1 under /evacuate cancel): the presser's own
   // request, routed, role-checked and audited exactly as if they had typed it.
   app.action(/^ferry_run_\d+$/, async ({ action, body, ack, respond, context }) => {
     await ack();
-    acked('action', context, async (servingAtAck) => {
-      if (body.type !== 'block_actions' || !('value' in action) || typeof action.value !== 'string') return;
-      if (!(await taking(servingAtAck, respond))) return;
-      const channel = body.channel as { id?: string; name?: string } | undefined;
-      work.line({ line: action.value, userId: body.user.id, channelId: channel?.id ?? '', channelName: channel?.name ?? '', requestId: body.trigger_id, dedupKey: `act:${body.trigger_id}`, responseUrl: body.response_url });
-    });
+    acked('action', context);
+    if (body.type !== 'block_actions' || !('value' in action) || typeof action.value !== 'string') return;
+    if (!(await taking(respond))) return;
+    const channel = body.channel as { id?: string; name?: string } | undefined;
+    work.line({ line: action.value, userId: body.user.id, channelId: channel?.id ?? '', channelName: channel?.name ?? '', requestId: body.trigger_id, dedupKey: `act:${body.trigger_id}`, responseUrl: body.response_url });
   });
 
   app.action(/^ferry_(approve|reject)$/, async ({ action, body, ack, respond, context }) => {
     await ack();
-    acked('action', context, async (servingAtAck) => {
-      if (body.type !== 'block_actions' || !('action_id' in action) || !('value' in action)) return;
-      if (!(await taking(servingAtAck, respond))) return;
-      const decision = action.action_id === 'ferry_approve' ? 'approve' : 'reject';
-      work.approval({ approvalId: String(action.value ?? ''), decision, userId: body.user.id, channel: body.channel?.id ?? '', dedupKey: `act:${body.trigger_id}`, responseUrl: body.response_url });
-    });
+    acked('action', context);
+    if (body.type !== 'block_actions' || !('action_id' in action) || !('value' in action)) return;
+    if (!(await taking(respond))) return;
+    const decision = action.action_id === 'ferry_approve' ? 'approve' : 'reject';
+    work.approval({ approvalId: String(action.value ?? ''), decision, userId: body.user.id, channel: body.channel?.id ?? '', dedupKey: `act:${body.trigger_id}`, responseUrl: body.response_url });
   });
 
   // The Home tab: published when opened, and again when what it shows changes (home-refresh.ts, in the command thread).
@@ -179,8 +165,6 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       serving = false;
       health.stopping();
       tokenChecker.stop();
-      // Requests acked before this point are handed over (acked() defers that to setImmediate) before the thread stops.
-      await new Promise((resolve) => setImmediate(resolve));
       await work.stop();
       await app.stop();
     },
