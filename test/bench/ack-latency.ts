@@ -9,7 +9,11 @@
  * answering 503: the ack must not depend on Slack (target: p99 ≤ 50 ms in
  * every case).
  * The time measured is the client's, in a process of its own (ack-client.ts):
- * signed request sent → HTTP answer (the ack) read.
+ * signed request written → HTTP answer (the ack) read. The client opens its
+ * 100 keep-alive connections before the burst (one untimed GET /healthz on
+ * each) and writes pre-signed raw HTTP/1.1 bytes on plain sockets: with a
+ * node:http agent and fresh connections its own cost was above the target
+ * (bare node:http p99 about 130–410 ms on a busy machine, 15–60 ms now).
  * Each command's real work (SSH to the lab, the post to Slack) runs after its
  * ack, so later acks are measured while ferry is busy with earlier commands.
  * FERRY_BENCH_CPU_PROF=DIR writes CPU profiles of ferry's threads there (node --cpu-prof);
@@ -108,7 +112,7 @@ export const ackLatency: Bench = {
           ratio(fig.p50, base.p50), ratio(fig.p99, base.p99), ratio(fig.p99, bareFig.p99), inside, answered,
         ]),
       ]);
-      note(`${WARM_UP} warm-up requests to each target first, not counted; ferry restarted for each case, with Slack's state set before it starts.`);
+      note(`${WARM_UP} warm-up requests to each target first, then ${IN_FLIGHT} connections opened (GET /healthz on each), not counted; ferry restarted for each case, with Slack's state set before it starts.`);
       note('Client, lab, redis-server and Slack fake share the machine with ferry.');
       note('p99 in ferry: from ferry_ack_seconds (request parsed and verified → ack), the upper bound of its bucket; the rest of the client time is spent before ferry reads the request.');
       return [
