@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand, type Plan } from '../src/command.js';
 import { report } from '../src/report.js';
 import { Brick, VolumeArg } from '../src/arg-schemas.js';

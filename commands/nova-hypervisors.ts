@@ -4,7 +4,7 @@
  * and vCPUs), all computes at once, together with `hypervisor-list` for the state and
  * status of any compute whose figures cannot be read.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import type { NodeConfig } from '../src/config.js';
 import { report } from '../src/report.js';
