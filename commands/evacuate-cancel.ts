@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { requireDesk } from '../src/jobs/job-desk.js';
-import { counts } from '../src/jobs/evacuation-report.js';
 import type { EvacuationJobData } from '../src/jobs/evacuation.js';
 import type { MoveStatus } from '../src/jobs/evacuation-state.js';
 import { EvacuationId } from '../src/arg-schemas.js';
@@ -30,7 +29,7 @@ export default defineCommand({
     if (job.state === 'completed' || job.state === 'failed') return report({ title: `Evacuation ${args.id} has already ended`, verdict: 'FAIL', reasons: [`nothing to cancel (${job.state}); see /evacuate status ${args.id}`] });
     const first = await jobs.cancelEvacuation(args.id, user.id);
     const evacuation = await job.moves();
-    const c = counts(evacuation);
+    const c = (await import('../src/jobs/evacuation-report.js')).counts(evacuation);
     const lines = abortLines(evacuation.moves);
     return report({
       title: `Cancelling the evacuation of ${job.data.plan.host}`,

@@ -1,9 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import type { EvacuationPlan } from '../src/cluster/evacuation-plan.js';
 import { requireDesk } from '../src/jobs/job-desk.js';
-import { planReport, progressReport } from '../src/jobs/evacuation-report.js';
 import { user } from '../src/mention.js';
 import { EvacuationId } from '../src/arg-schemas.js';
 
@@ -18,6 +17,7 @@ export default defineCommand({
   readsOnly: true,
   run: async ({ args, jobs: ctxJobs }): Promise<Report> => {
     const jobs = requireDesk(ctxJobs, '/evacuate status needs Redis (set REDIS_URL or redis.url in ferry.yml)');
+    const { planReport, progressReport } = await import('../src/jobs/evacuation-report.js');
     const job = await jobs.evacuation(args.id);
     if (job) {
       if (job.result) return job.result.report;

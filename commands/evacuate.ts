@@ -1,12 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand, type Plan } from '../src/command.js';
 import { report } from '../src/report.js';
 import { HostArg, hostList, Reason } from '../src/arg-schemas.js';
 import { findCompute } from '../src/config.js';
-import { planEvacuation, type EvacuationPlan } from '../src/cluster/evacuation-plan.js';
-import { planReport } from '../src/jobs/evacuation-report.js';
+import type { EvacuationPlan } from '../src/cluster/evacuation-plan.js';
 import { requireDesk } from '../src/jobs/job-desk.js';
-import { executeEvacuation } from '../src/jobs/evacuation-executor.js';
 
 const Targets = hostList(1, 'HOST[,HOST...]');
 
@@ -42,6 +40,7 @@ export default defineCommand({
     const running = ctxJobs?.ready() ? await ctxJobs.hostEvacuation(host) : null;
     if (running) return { report: report({ title: `Not evacuating ${host}`, verdict: 'FAIL', reasons: [`${host} is already being evacuated (${running})`], notes: [`/evacuate status ${running.replace(/^evac-/, '')}`] }) };
     const reason = args.reason ?? `evacuated by ferry for ${user.id}`;
+    const [{ planEvacuation }, { planReport }] = await Promise.all([import('../src/cluster/evacuation-plan.js'), import('../src/jobs/evacuation-report.js')]);
     const plan = await planEvacuation(cluster, { host, reason, ...(to ? { targets: to } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
     if (args.dryRun) return { report: planReport(plan, { dryRun: true }) };
     if (plan.moves.length > 0 && plan.moves.every((m) => m.verdict === 'FAIL')) {
@@ -52,5 +51,5 @@ export default defineCommand({
     // The request's message shows the buttons now and the evacuation's progress once approved.
     return { line, shown: (request) => planReport(plan, { approval: { id: request.id, expiresAt: request.expiresAt, requestedBy: user.id } }), payload: plan };
   },
-  execute: executeEvacuation,
+  execute: async (...a) => (await import('../src/jobs/evacuation-executor.js')).executeEvacuation(...a),
 });

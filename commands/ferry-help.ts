@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import type { CommandDefinition } from '../src/command.js';
 import type { Config } from '../src/config.js';

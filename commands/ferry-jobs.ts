@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
 import { requireDesk } from '../src/jobs/job-desk.js';
-import { isLive, jobsTable } from '../src/jobs/job-list.js';
 
 /** Rows in one answer: the newest jobs; the answer says how many more there are. */
 export const JOBS_SHOWN = 20;
@@ -18,6 +17,7 @@ export default defineCommand({
   run: async ({ jobs: ctxJobs }) => {
     const jobs = requireDesk(ctxJobs, '/ferry jobs reads the jobs in Redis (set REDIS_URL or redis.url in ferry.yml)');
     const { entries, total } = await jobs.list(JOBS_SHOWN);
+    const { isLive, jobsTable } = await import('../src/jobs/job-list.js');
     const live = entries.filter(isLive).length;
     const more = total - entries.length;
     return report({

@@ -1,15 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand, type Plan } from '../src/command.js';
 import { report } from '../src/report.js';
 import { hostList, VolumeArg } from '../src/arg-schemas.js';
-import { choosePoolNode } from '../src/cluster/gluster-pool.js';
-import { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap } from '../src/cluster/bootstrap.js';
 import type { BootstrapPlan } from '../src/cluster/bootstrap-types.js';
-import { executeBootstrap, type BootstrapPayload } from '../src/jobs/bootstrap.js';
+import type { BootstrapPayload } from '../src/jobs/bootstrap.js';
 
 const Nodes = hostList(2, 'HOST,HOST[,HOST...]');
 
-const table = (plan: BootstrapPlan) => planTable(plan.steps.map((s) => ({ ...s, state: stateText(s) })));
 const stepLine = (plan: BootstrapPlan) => (s: BootstrapPlan['steps'][number]) => `step ${plan.steps.indexOf(s) + 1} (${s.title}): ${s.detail}`;
 
 export default defineCommand({
@@ -24,6 +21,8 @@ export default defineCommand({
   approval: true,
   plan: async (ctx): Promise<Plan<BootstrapPayload>> => {
     const { args, cluster, config } = ctx;
+    const [{ choosePoolNode }, { blockers, bootstrapNodes, pending, planTable, stateText, surveyBootstrap }] = await Promise.all([import('../src/cluster/gluster-pool.js'), import('../src/cluster/bootstrap.js')]);
+    const table = (plan: BootstrapPlan) => planTable(plan.steps.map((s) => ({ ...s, state: stateText(s) })));
     const nodes = bootstrapNodes(config, args.nodes);
     const volume = args.volume ?? config.gluster.volume;
     const spec = { volume, nodes, anchor: (await choosePoolNode(cluster, nodes)).node, brickPath: config.gluster.brickPath, mountPoint: config.gluster.mountPoint };
@@ -43,5 +42,5 @@ export default defineCommand({
     const shown = report({ title: `Bootstrap ${where}?`, verdict: 'INFO', reasons: summary, tables: [table(plan)], notes: ['Every step is checked again right before it runs; a step that fails stops the run.'] });
     return { line, shown, payload: { spec } };
   },
-  execute: executeBootstrap,
+  execute: async (...a) => (await import('../src/jobs/bootstrap.js')).executeBootstrap(...a),
 });

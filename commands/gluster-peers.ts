@@ -1,7 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
-import { collectStorageHealth } from '../src/cluster/storage-health.js';
 
 export default defineCommand({
   name: 'gluster peers',
@@ -11,6 +10,7 @@ export default defineCommand({
   args: z.object({}),
   role: 'viewer',
   run: async ({ cluster }) => {
+    const { collectStorageHealth } = await import('../src/cluster/storage-health.js');
     const { pool } = await collectStorageHealth(cluster);
     const down = pool.filter((p) => p.connected === false);
     const unknown = pool.filter((p) => p.connected === null);

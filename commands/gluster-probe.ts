@@ -1,12 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg } from '../src/arg-schemas.js';
 import type { Cluster } from '../src/cluster/cluster.js';
 import { findCompute } from '../src/config.js';
-import { choosePoolNode } from '../src/cluster/gluster-pool.js';
 import type { Peer } from '../src/cluster/gluster-types.js';
-import { why } from '../src/cluster/storage-health.js';
 
 /** The pool as `from` sees it, `localhost` named. */
 function poolTable(pool: Peer[], from: { name: string; fqdn: string }) {
@@ -19,6 +17,7 @@ function poolTable(pool: Peer[], from: { name: string; fqdn: string }) {
 
 /** Why a probe went unanswered, as far as ferry can tell over SSH. */
 async function whyUnanswered(cluster: Cluster, node: string): Promise<string> {
+  const { why } = await import('../src/cluster/storage-health.js');
   try {
     const state = await cluster.admin.glusterdState(node);
     return state === 'active' ? `glusterd runs on ${node}: is port 24007 reachable from the pool?` : `glusterd is ${state} on ${node}: start it (systemctl start glusterd), or use /gluster bootstrap`;
@@ -43,6 +42,7 @@ export default defineCommand({
     }
     const others = config.nodes.computes.filter((n) => n.name !== target.name);
     if (others.length === 0) return report({ title: `Not probing ${target.fqdn}`, verdict: 'FAIL', reasons: ['there is no other compute node to probe it from'] });
+    const [{ choosePoolNode }, { why }] = await Promise.all([import('../src/cluster/gluster-pool.js'), import('../src/cluster/storage-health.js')]);
     const chosen = await choosePoolNode(cluster, others, config.nodes.computes);
     if (!chosen.pool) {
       return report({ title: `Not probing ${target.fqdn}`, verdict: 'FAIL', reasons: chosen.errors.map((e) => `${e.node}: ${why(e.error)}`), notes: ['No compute node could run the probe. Nothing was run.'] });

@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
-import { brickRows, collectStorageHealth, why } from '../src/cluster/storage-health.js';
 
 export default defineCommand({
   name: 'gluster status',
@@ -13,6 +12,7 @@ export default defineCommand({
   args: z.object({ volume: VolumeArg.optional() }),
   role: 'viewer',
   run: async ({ args, cluster, jobs, user, log }) => {
+    const { brickRows, collectStorageHealth, why } = await import('../src/cluster/storage-health.js');
     const h = await collectStorageHealth(cluster, args.volume);
     const nodeOf = (host: string) => cluster.config.nodes.computes.find((n) => n.fqdn === host || n.name === host)?.name ?? host;
     const text = <T>(a: { ok: true; value: T } | { ok: false; error: Error }, f: (v: T) => string) => (a.ok ? f(a.value) : `? (${why(a.error)})`);

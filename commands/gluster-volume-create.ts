@@ -1,10 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand, type Plan } from '../src/command.js';
 import { report } from '../src/report.js';
 import { Brick, VolumeArg } from '../src/arg-schemas.js';
-import { checkVolumeCreate, createCommand, type VolumeCreatePayload } from '../src/cluster/volume-create.js';
+import type { VolumeCreatePayload } from '../src/cluster/volume-create.js';
 import { checksTable, failures } from '../src/cluster/checks.js';
-import { executeVolumeCreate } from '../src/jobs/gluster-volume-executors.js';
 
 export default defineCommand({
   name: 'gluster volume create',
@@ -29,6 +28,7 @@ export default defineCommand({
   approval: true,
   plan: async (ctx): Promise<Plan<VolumeCreatePayload>> => {
     const { args, cluster } = ctx;
+    const { checkVolumeCreate, createCommand } = await import('../src/cluster/volume-create.js');
     const { checks, payload } = await checkVolumeCreate(cluster, args);
     if (!payload) {
       return { report: report({ title: `Not creating volume ${args.volume}`, verdict: 'FAIL', reasons: failures(checks), tables: [checksTable(checks)], notes: ['Nothing was run.'] }) };
@@ -43,5 +43,5 @@ export default defineCommand({
     const line = `/gluster volume create ${args.volume} replica ${args.replica} ${args.bricks.map((b) => `${b.host}:${b.path}`).join(' ')}${args.force ? ' --force' : ''}`;
     return { line, shown, payload };
   },
-  execute: executeVolumeCreate,
+  execute: async (...a) => (await import('../src/jobs/gluster-volume-executors.js')).executeVolumeCreate(...a),
 });

@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
-import { askComputes } from '../src/cluster/ask-computes.js';
 
 export default defineCommand({
   name: 'gluster volume info',
@@ -14,6 +13,7 @@ export default defineCommand({
   role: 'viewer',
   run: async ({ args, cluster }) => {
     const volume = args.volume ?? cluster.config.gluster.volume;
+    const { askComputes } = await import('../src/cluster/ask-computes.js');
     const info = await askComputes(cluster, (node) => cluster.gluster.volumeInfo(node, volume));
     return report({
       title: `Volume ${info.name}`,

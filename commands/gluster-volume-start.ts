@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
@@ -6,12 +6,11 @@ import { NotFoundError } from '../src/errors.js';
 import type { Cluster } from '../src/cluster/cluster.js';
 import { glusterArgv } from '../src/cluster/gluster-admin.js';
 import { findCompute } from '../src/config.js';
-import { unconnected, volumeOnAnyNode } from '../src/cluster/volume-checks.js';
 import { checksTable, fail, failures, pass, type Check as VolumeCheck } from '../src/cluster/checks.js';
-import { brickRows, why } from '../src/cluster/storage-health.js';
 
 /** The volume's bricks as `volume status` shows them on `node`, for after the start. */
 async function bricksTable(cluster: Cluster, node: string, volume: string) {
+  const { brickRows, why } = await import('../src/cluster/storage-health.js');
   const nodeOf = (host: string) => findCompute(cluster.config, host)?.name ?? host;
   const status = await cluster.gluster.volumeStatus(node, volume).catch((err: Error) => err);
   const rows = status instanceof Error ? [[`volume status unavailable: ${why(status)}`, '', '', '', '']] : brickRows(status.bricks, nodeOf);
@@ -27,6 +26,7 @@ export default defineCommand({
   args: z.object({ volume: VolumeArg }),
   role: 'operator',
   run: async ({ args, cluster }): Promise<Report> => {
+    const [{ unconnected, volumeOnAnyNode }, { why }] = await Promise.all([import('../src/cluster/volume-checks.js'), import('../src/cluster/storage-health.js')]);
     const title = `volume ${args.volume}`;
     let found;
     try {

@@ -1,10 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand, type Plan } from '../src/command.js';
 import { report } from '../src/report.js';
 import { VolumeArg } from '../src/arg-schemas.js';
-import { checkVolumeStop, instancesTable, stopCommand, stopWarning, type VolumeStopPayload } from '../src/cluster/volume-stop.js';
+import type { VolumeStopPayload } from '../src/cluster/volume-stop.js';
 import { checksTable, failures } from '../src/cluster/checks.js';
-import { executeVolumeStop } from '../src/jobs/gluster-volume-executors.js';
 
 export default defineCommand({
   name: 'gluster volume stop',
@@ -17,6 +16,7 @@ export default defineCommand({
   approval: true,
   plan: async (ctx): Promise<Plan<VolumeStopPayload>> => {
     const { args, cluster } = ctx;
+    const { checkVolumeStop, instancesTable, stopCommand, stopWarning } = await import('../src/cluster/volume-stop.js');
     const c = await checkVolumeStop(cluster, args.volume);
     if (!c.payload) {
       return { report: report({ title: `Not stopping volume ${args.volume}`, verdict: 'FAIL', reasons: failures(c.checks), tables: [checksTable(c.checks)], notes: ['Nothing was run.'] }) };
@@ -31,5 +31,5 @@ export default defineCommand({
     });
     return { line: `/gluster volume stop ${args.volume}`, shown, payload: c.payload };
   },
-  execute: executeVolumeStop,
+  execute: async (...a) => (await import('../src/jobs/gluster-volume-executors.js')).executeVolumeStop(...a),
 });

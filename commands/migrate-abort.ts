@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { InstanceRef } from '../src/arg-schemas.js';
-import { abortAndFollow, runningMigration } from '../src/jobs/migration-abort.js';
 
 export default defineCommand({
   name: 'migrate abort',
@@ -14,6 +13,7 @@ export default defineCommand({
   role: 'operator',
   run: async ({ args, cluster, config, progress }): Promise<Report> => {
     const { nova } = cluster;
+    const { abortAndFollow, runningMigration } = await import('../src/jobs/migration-abort.js');
     const server = await nova.show(args.instance, { minimal: true });
     const running = await runningMigration(nova, server.id);
     if (!running) return report({ title: `No running migration of ${server.name} (${server.status} on ${server.host ?? 'an unknown host'}): nothing to abort` });

@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { requireDesk } from '../src/jobs/job-desk.js';
-import { jobLine } from '../src/jobs/job-list.js';
 import { MigrationJobId } from '../src/arg-schemas.js';
 
 const VERDICT = { OK: 'OK', WARN: 'WARN', FAIL: 'FAIL', unknown: 'WARN', cancelled: 'WARN', waiting: 'INFO', running: 'INFO' } as const;
@@ -22,6 +21,7 @@ export default defineCommand({
     const entry = (await jobs.migration(args.id)) ?? (short ? await jobs.migration(short) : undefined);
     if (!entry) return report({ title: `No migration job ${args.id} in Redis (ended ones are kept 7 days; /ferry jobs lists them)`, verdict: 'FAIL' });
     const last = entry.lastReport;
+    const { jobLine } = await import('../src/jobs/job-list.js');
     return report({
       title: `Job ${entry.id}: ${entry.what}`,
       verdict: VERDICT[entry.state],

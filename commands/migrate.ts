@@ -1,10 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import { report, type Report } from '../src/report.js';
 import { HostArg, InstanceRef } from '../src/arg-schemas.js';
-import { preflightMigration, type MigrationPreflight } from '../src/cluster/preflight.js';
+import type { MigrationPreflight } from '../src/cluster/preflight.js';
 import { checksTable, checksVerdict } from '../src/cluster/checks.js';
-import { AlreadyMigrating, migrationJobId, pendingHeal } from '../src/jobs/migration.js';
 import { requireDesk } from '../src/jobs/job-desk.js';
 import { user as mentionUser } from '../src/mention.js';
 
@@ -23,6 +22,7 @@ export default defineCommand({
   args: z.object({ instance: InstanceRef, target: HostArg, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
   role: 'operator',
   run: async ({ args, cluster, jobs: ctxJobs, user, progress, requestId, config }): Promise<Report> => {
+    const { preflightMigration } = await import('../src/cluster/preflight.js');
     const pf = await preflightMigration(cluster, args.instance, args.target, { newestMigration: !args.dryRun });
     const failing = pf.checks.filter((c) => c.verdict === 'FAIL');
     const title = `${args.instance} → ${args.target}`;
@@ -40,6 +40,7 @@ export default defineCommand({
       return report({ title: `Not migrating ${title}`, verdict: 'FAIL', reasons: failing.map((c) => `${c.check}: ${c.detail}`), tables: [preflightTable(pf)], notes });
     }
     const jobs = requireDesk(ctxJobs, '/migrate needs Redis to keep track of the migration (set REDIS_URL or redis.url in ferry.yml); nothing was started');
+    const { AlreadyMigrating, migrationJobId, pendingHeal } = await import('../src/jobs/migration.js');
     const server = pf.server!;
     const target = pf.target!;
     const jobId = migrationJobId(server.id, requestId);

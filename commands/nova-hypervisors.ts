@@ -4,17 +4,19 @@
  * and vCPUs), all computes at once, together with `hypervisor-list` for the state and
  * status of any compute whose figures cannot be read.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from '../src/command.js';
 import type { NodeConfig } from '../src/config.js';
 import { report } from '../src/report.js';
-import { freeRoom, hostnamesOf, hypervisorOf } from '../src/cluster/hypervisor-lookup.js';
 import type { Hypervisor } from '../src/cluster/nova-types.js';
 
 const UNKNOWN = 'unknown';
 
+type Lookup = typeof import('../src/cluster/hypervisor-lookup.js');
+
 /** One table row and, where the compute is not fine, why. */
-function row(node: NodeConfig, shown: PromiseSettledResult<Hypervisor>, listed: Hypervisor[] | undefined): { cells: string[]; problem?: string } {
+function row(lookup: Lookup, node: NodeConfig, shown: PromiseSettledResult<Hypervisor>, listed: Hypervisor[] | undefined): { cells: string[]; problem?: string } {
+  const { freeRoom, hostnamesOf } = lookup;
   const fromList = listed?.find((h) => hostnamesOf([h.hostname], node).length > 0);
   const h = shown.status === 'fulfilled' ? shown.value : undefined;
   const state = h?.state ?? fromList?.state ?? null;
@@ -40,10 +42,12 @@ export default defineCommand({
   role: 'viewer',
   run: async ({ cluster, config }) => {
     const computes = config.nodes.computes;
+    const lookup = await import('../src/cluster/hypervisor-lookup.js');
+    const { hypervisorOf } = lookup;
     // nova calls cost seconds each on a real control node: ask them all together.
     const [list, ...shown] = await Promise.allSettled([cluster.nova.hypervisors(), ...computes.map((n) => hypervisorOf(cluster.nova, n))]);
     const listed = list!.status === 'fulfilled' ? (list!.value as Hypervisor[]) : undefined;
-    const rows = computes.map((n, i) => row(n, shown[i] as PromiseSettledResult<Hypervisor>, listed));
+    const rows = computes.map((n, i) => row(lookup, n, shown[i] as PromiseSettledResult<Hypervisor>, listed));
     const problems = rows.flatMap((r) => (r.problem ? [r.problem] : []));
     const failed = rows.some((r) => r.cells[1] !== 'up');
     return report({

@@ -7,7 +7,6 @@
 import type { CommandDefinition, RunCommand } from './command.js';
 import type { Role } from './config.js';
 import type { ApprovalRequest, Executor } from './jobs/approval-types.js';
-import { jobDesk } from './jobs/redis-job-desk.js';
 import { outcomeOf } from './audit.js';
 import { report, type Report } from './report.js';
 import { route } from './router.js';
@@ -42,7 +41,7 @@ export function approvedRun(command: RunCommand, catalog: readonly CommandDefini
       args: routed.args,
       user: { id: request.requestedBy, role: (request.payload as GatedRunPayload).role, channel: request.channel },
       cluster: rt.cluster,
-      jobs: jobDesk(rt.jobs),
+      jobs: (await import('./jobs/redis-job-desk.js')).jobDesk(rt.jobs),
       audit,
       config: rt.config,
       log: rt.log.child({ command: command.name, requestId: request.id }),

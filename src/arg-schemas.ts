@@ -4,7 +4,7 @@
  * gluster.ts, gluster-admin.ts) all use these rules, so they cannot drift apart.
  * Strict where a value reaches a command line; no stricter than the cloud itself.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An RFC 1123 host name: dot-separated labels of letters, digits and inner '-', 253 characters at most (a dotted IPv4 address matches too). */
 export const HOST_NAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;

@@ -6,7 +6,7 @@
  * (runs the approved payload); the dispatcher asks for the approval in between.
  * It never touches Slack or the terminal.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Config, Role } from './config.js';
 import type { Logger } from './log.js';
 import type { Report } from './report.js';

@@ -17,7 +17,6 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { roleOf } from './policy.js';
 import { commands, executors } from '../commands/index.js';
 import { lazyNotifier, type Notifier } from './jobs/notifier.js';
-import { jobDesk } from './jobs/redis-job-desk.js';
 import type { Workers } from './jobs/workers.js';
 
 /** What decides an approval: the Approve / Reject buttons and `ferry approve`. */
@@ -54,7 +53,7 @@ export async function createFerry(config: Config, log: Logger, opts: { redis: bo
     post: (channel, report) => current.post(channel, report),
     reply: (message, line) => current.reply(message, line),
   };
-  const desk = rt.jobs && jobDesk(rt.jobs);
+  const desk = rt.jobs && (await import('./jobs/redis-job-desk.js')).jobDesk(rt.jobs);
   const withJobs = () => {
     if (!rt.jobs) throw new Error('this ferry process has no Redis (set REDIS_URL or redis.url in ferry.yml)');
     return { ...rt, jobs: rt.jobs };

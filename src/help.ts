@@ -4,7 +4,7 @@
  * sub-command is answered with the closest one.
  */
 import { distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CommandDefinition } from './command.js';
 import type { Config } from './config.js';
 import { needsApproval } from './policy.js';

@@ -36,3 +36,16 @@ test('ferry run "/ferry help" answers without loading bullmq, @slack/*, ssh2 or 
   const unwanted = loaded.filter((l) => /bullmq|@slack\/|ssh2|\/src\/lab\//.test(l));
   expect(unwanted).toEqual([]);
 });
+
+test('ferry run "/ferry help" loads the catalog, not what its commands run: no job, preflight, plan or health module', async () => {
+  const trace = path.join(dir, 'loads-catalog.txt');
+  const r = await ferry(['run', '/ferry help'], { env: { FERRY_CONFIG: lab.configPath, FERRY_TRACE_LOADS: trace, NODE_OPTIONS: `--import ${TRACE}` } });
+  expect(r.code).toBe(0);
+  const loaded = (await readFile(trace, 'utf8')).split('\n');
+  // Every command file is loaded (help lists them all)...
+  expect(loaded.some((l) => l.includes('/commands/migrate.ts'))).toBe(true);
+  expect(loaded.some((l) => l.includes('/commands/evacuate.ts'))).toBe(true);
+  // ...but what their run, plan and execute use is imported when they run.
+  const runOnly = /\/src\/jobs\/(migration|migration-abort|evacuation|evacuation-executor|evacuation-report|job-list|approvals|approval-actions|bootstrap|redis-job-desk|gluster-volume-executors)\.ts|\/src\/cluster\/(storage-health|preflight|evacuation-plan|bootstrap|volume-create|volume-stop|volume-checks|hypervisor-lookup|gluster-pool|ask-computes)\.ts/;
+  expect(loaded.filter((l) => runOnly.test(l))).toEqual([]);
+});
