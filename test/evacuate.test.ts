@@ -11,12 +11,6 @@ import type { FakeMessage } from './support/slack-fake.js';
 import type { LabModelHandle } from '../src/lab/model.js';
 
 const FAST = { migration: { pollIntervalMs: 150 } };
-/**
- * SSH deadlines, not limits: no test here is about a slow node, and the lab's own (2 s to
- * connect, 5 s a command) can run out on a machine busy with other suites, which can turn a
- * plan into a FAIL and leaves a test waiting for an approval request that never comes.
- */
-const SSH = { connectTimeoutMs: 30_000, commandTimeoutMs: 60_000 };
 
 const labState = (h: Harness) => (h.lab.model as LabModelHandle).state;
 
@@ -96,7 +90,7 @@ function expectAllMovedOnce(h: Harness, host: string, n: number): void {
 
 describe('/evacuate', () => {
   test('an approved evacuation moves all 12 instances off compute01, never more at once than allowed', () =>
-    withHarness({ ssh: SSH, instances: 12, migrateSeconds: 1, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
+    withHarness({ instances: 12, migrateSeconds: 1, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
       setMaxConcurrentLiveMigrations(h, 'compute01', 3);
       await h.slash('/evacuate compute01 --concurrency 4 --reason "disk swap"', { user: 'U_OPS' });
       const req = await nextRequest(h);
@@ -136,7 +130,7 @@ describe('/evacuate', () => {
     }));
 
   test('approval: a dry run asks nothing; the requester, a viewer and a late click cannot approve; a rejection starts nothing', () =>
-    withHarness({ ssh: SSH, instances: 3, policy: { approvalTtlSeconds: 4, ...FAST } }, async (h) => {
+    withHarness({ instances: 3, policy: { approvalTtlSeconds: 4, ...FAST } }, async (h) => {
       await h.slash('/evacuate compute01 --dry-run', { user: 'U_OPS' });
       const plan = await h.waitForMessage((m) => /Evacuation plan \(dry run\): compute01/.test(m.text));
       expect(approvalIdOf(plan)).toBeUndefined();
@@ -167,7 +161,7 @@ describe('/evacuate', () => {
     }));
 
   test('a host that changed is asked for again; a failing migration is reported with advice, a pair failing preflight is skipped, the others go on', () =>
-    withHarness({ ssh: SSH, instances: 4, policy: FAST }, async (h) => {
+    withHarness({ instances: 4, policy: FAST }, async (h) => {
       await h.lab.fault('compute01', 'instance-state', 'cirros4 SHUTOFF');
       const seen = new Set<string>();
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
@@ -210,7 +204,7 @@ describe('/evacuate', () => {
     }));
 
   test('cancel midway: pending migrations are dropped, the running one finishes and is reported', () =>
-    withHarness({ ssh: SSH, instances: 6, policy: FAST }, async (h) => {
+    withHarness({ instances: 6, policy: FAST }, async (h) => {
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
@@ -241,7 +235,7 @@ describe('/evacuate', () => {
     }));
 
   test('kill -9 of ferry mid-evacuation: a new ferry resumes, every instance moves exactly once', () =>
-    withHarness({ ssh: SSH, instances: 12, child: true, policy: FAST }, async (h) => {
+    withHarness({ instances: 12, child: true, policy: FAST }, async (h) => {
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
@@ -259,7 +253,7 @@ describe('/evacuate', () => {
     }));
 
   test('a ferry stopped gracefully hands the evacuation back at once; the next one finishes it', () =>
-    withHarness({ ssh: SSH, instances: 6, policy: FAST }, async (h) => {
+    withHarness({ instances: 6, policy: FAST }, async (h) => {
       await h.slash('/evacuate compute01', { user: 'U_OPS' });
       const req = await nextRequest(h);
       await h.button('ferry_approve', req.id, { user: 'U_APPROVER', messageTs: req.ts });
@@ -274,7 +268,7 @@ describe('/evacuate', () => {
     }));
 
   test('with two ferry processes (serve and worker) on its queues, an evacuation runs each migration once, whichever process takes it', () =>
-    withHarness({ ssh: SSH, instances: 12, child: true, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
+    withHarness({ instances: 12, child: true, policy: { migration: { pollIntervalMs: 150, perHostConcurrency: 2 } } }, async (h) => {
       setMaxConcurrentLiveMigrations(h, 'compute01', 2);
       await h.startWorker();
       await h.slash('/evacuate compute01', { user: 'U_OPS' });

@@ -6,7 +6,7 @@
  * ferry is going through.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHarness, type Harness } from './support/harness.js';
+import { LAB_SSH_LIMITS, startHarness, type Harness } from './support/harness.js';
 import { sample } from './support/prometheus.js';
 
 describe('auth.test answering in 4 s', () => {
@@ -83,7 +83,7 @@ describe('auth.test answering 503', () => {
 describe('the whole Slack Web API down for a while', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ ssh: LAB_SSH_LIMITS });
   });
   afterAll(async () => {
     await h?.stop();

@@ -20,6 +20,14 @@ import { startSlackFake, type FakeMessage, type Outage, type RateLimits, type Sl
 import { buttonBody, eventBody, postSigned, slashBody, type SentRequest } from './slack-requests.js';
 
 export const CHANNEL = 'C0OPS';
+/**
+ * The SSH timeouts a harness's ferry gets unless a test says otherwise: deadlines, not limits.
+ * The lab's own (LAB_SSH_LIMITS) ran out on a machine running other suites beside this one
+ * ("compute01 no answer within 2000 ms"), failing tests that are not about a slow node.
+ */
+export const SSH_DEADLINES = { connectTimeoutMs: 30_000, commandTimeoutMs: 60_000 };
+/** The lab's ferry.yml timeouts, for tests of a node that hangs. */
+export const LAB_SSH_LIMITS = { connectTimeoutMs: 2000, commandTimeoutMs: 5000 };
 export const SECRET = 'test-signing-secret';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** A deadline, not a measurement: tsx compiles ferry in the child (over 15 s on a machine busy with other jobs); a plan over many instances takes as long. */
@@ -69,7 +77,7 @@ export interface HarnessOptions {
   channels?: string[];
   /** Policy keys merged into the lab's ferry.yml (e.g. a short approvalTtlSeconds, a small migration.pollIntervalMs). */
   policy?: { approval?: string[]; approvalTtlSeconds?: number; approverGroup?: string; migration?: Partial<Config['policy']['migration']> };
-  /** SSH keys merged into the lab's ferry.yml (e.g. generous timeouts for a burst on a busy machine: deadlines, not limits). */
+  /** SSH keys merged into the lab's ferry.yml (default SSH_DEADLINES; LAB_SSH_LIMITS for a test of a node that does not answer). */
   ssh?: Partial<Pick<Config['ssh'], 'connectTimeoutMs' | 'commandTimeoutMs'>>;
 }
 
@@ -128,7 +136,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (opts.roles) await setRoles(lab.configPath, opts.roles);
   if (opts.policy) await setPolicy(lab.configPath, opts.policy);
   if (opts.channels) await setKeys(lab.configPath, { channels: opts.channels });
-  if (opts.ssh) await setSsh(lab.configPath, opts.ssh);
+  await setSsh(lab.configPath, opts.ssh ?? SSH_DEADLINES);
   const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), ...opts.env };
   const config = loadConfigFile(env);
   let port = 0;
