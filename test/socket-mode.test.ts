@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { startLab, type Lab } from '../src/lab/lab.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { startSlackFake, type SlackFake } from './support/slack-fake.js';
-import { CHANNEL } from './support/harness.js';
+import { CHANNEL, SSH_DEADLINES, setSsh } from './support/harness.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const APP_TOKEN = 'xapp-1-A0FERRY-test-app-token';
@@ -126,6 +126,8 @@ describe('ferry serve in Socket Mode', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'ferry-socket-'));
     [lab, redis, fake] = await Promise.all([startLab({ dir, computes: 3, instances: 3, migrateSeconds: 1 }), startRedis(), startSlackFake()]);
+    // Beside another suite the lab's 2 s connect limit ran out and /gluster status came back FAIL.
+    await setSsh(lab.configPath, SSH_DEADLINES);
     standIn = await startStandIn(fake);
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),

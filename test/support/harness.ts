@@ -309,7 +309,8 @@ async function setKeys(configPath: string, keys: Record<string, unknown>): Promi
 }
 
 /** Merges ssh keys into a ferry.yml, keeping everything else. */
-async function setSsh(configPath: string, ssh: NonNullable<HarnessOptions['ssh']>): Promise<void> {
+/** Merges `ssh` keys into the lab's ferry.yml at `configPath` (a test starting its own ferry against a lab gives it SSH_DEADLINES). */
+export async function setSsh(configPath: string, ssh: NonNullable<HarnessOptions['ssh']>): Promise<void> {
   const file = parseYaml(await readFile(configPath, 'utf8')) as { ssh?: object };
   await writeFile(configPath, stringifyYaml({ ...file, ssh: { ...file.ssh, ...ssh } }));
 }
