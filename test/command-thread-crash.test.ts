@@ -8,7 +8,7 @@
  * redis-server and the Slack fake, through signed requests.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CHANNEL, startHarness, type Harness } from './support/harness.js';
+import { CHANNEL, startHarness, until, type Harness } from './support/harness.js';
 
 const CRASH_LINE = '/ferry crash-the-command-thread';
 /** A deadline on a condition, not a measurement: a new thread compiles ferry under tsx. */
@@ -24,14 +24,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const answers = () => h.slack.ephemerals().map((e) => `${e.text}\n${JSON.stringify(e.blocks)}`);
 const helpAnswers = () => answers().filter((a) => a.includes('/migrate') && a.includes('/gluster status') && !a.includes('ferry lost'));
 
@@ -41,7 +33,7 @@ test('a request the command thread was running when it died is answered UNKNOWN 
   try {
     expect((await h.slash('/gluster status', { user: 'U_OPS' })).status).toBe(200);
     // The thread is inside /gluster status: compute01 has been asked, compute02 holds its connection.
-    await until(() => glusterCalls() > 0, 'the first gluster call of /gluster status');
+    await until(() => glusterCalls() || undefined, DEADLINE_MS, 'the first gluster call of /gluster status');
 
     expect((await h.slash(CRASH_LINE, { user: 'U_OPS' })).status).toBe(200);
     const lost = await h.waitForEphemeral((text) => text.includes('ferry lost this request') && text.includes('/gluster status'), DEADLINE_MS);
