@@ -12,7 +12,7 @@
  */
 import { build } from 'esbuild';
 
-const external = ['ssh2', 'bullmq', 'ioredis', '@slack/bolt', '@slack/web-api', 'prom-client'];
+const external = ['ssh2', 'bullmq', 'ioredis', '@slack/bolt', '@slack/socket-mode', '@slack/web-api', 'prom-client'];
 
 /**
  * zod's `z` namespace carries every locale (~370 kB) as `z.locales` (and `z.core.locales`), which

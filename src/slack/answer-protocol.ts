@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { ExecObservation } from '../ssh/types.js';
+import type { SlackBody } from './slack-request.js';
 
 /** What the work thread is started with. */
 export interface AnswerWorkerData {
@@ -13,7 +14,7 @@ export interface AnswerWorkerData {
   jobWorkers: boolean;
 }
 
-/** One slash line to run for one user (a slash command, or a button that offers a line). */
+/** One slash line to run for one user (a slash command, or a button that offers a line), as Bolt's listener hands it to the answers. */
 export interface LineRequest {
   line: string;
   userId: string;
@@ -37,11 +38,16 @@ export interface ApprovalRequest {
 /** A question the acking thread asks the work thread (readiness, metrics at scrape time). */
 export type Question = { what: 'redis-ready' } | { what: 'flush' } | { what: 'job-counts'; queue: string; states: string[] };
 
-/** Acking thread → work thread. */
+/** One acked Slack request, as the acking thread hands it over for Bolt to route. */
+export interface DeliveredRequest {
+  body: SlackBody;
+  retryNum?: number;
+  retryReason?: string;
+}
+
+/** Acking thread → work thread: an acked Slack request for Bolt to route, or a question. */
 export type ToWorker =
-  | { type: 'line'; id: number; req: LineRequest }
-  | { type: 'approval'; id: number; req: ApprovalRequest }
-  | { type: 'home'; id: number; userId: string }
+  | { type: 'request'; id: number; req: DeliveredRequest }
   | { type: 'ask'; id: number; question: Question }
   | { type: 'stop' };
 

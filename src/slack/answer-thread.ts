@@ -16,14 +16,14 @@ import type { Metrics } from '../metrics.js';
 import { report as makeReport, type Report } from '../report.js';
 import { responseUrlAnswer } from './answers.js';
 import { respondWith } from './poster.js';
-import type { AnswerWorkerData, ApprovalRequest, FromWorker, LineRequest, MetricEvent, Question, ToWorker } from './answer-protocol.js';
+import type { AnswerWorkerData, DeliveredRequest, FromWorker, MetricEvent, Question, ToWorker } from './answer-protocol.js';
+import type { RequestAbout } from './slack-request.js';
 
 export interface AnswerThread {
   /** Starts the work thread; resolves once it is up (createFerry done), rejects if it could not start. */
   start(): Promise<{ jobs: boolean }>;
-  line(req: LineRequest): void;
-  approval(req: ApprovalRequest): void;
-  home(userId: string): void;
+  /** Hands over one acked request; `about` names it to its user if it is lost. */
+  request(req: DeliveredRequest, about: RequestAbout): void;
   ask(question: Question): Promise<unknown>;
   /** Waits for the requests in flight, closes the work thread's ferry and ends the thread. */
   stop(): Promise<void>;
@@ -184,9 +184,7 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
 
   return {
     start: spawn,
-    line: (req) => handOver({ type: 'line', id: ++nextId, req }, req.line, req.responseUrl),
-    approval: (req) => handOver({ type: 'approval', id: ++nextId, req }, `the ${req.decision} press`, req.responseUrl),
-    home: (userId) => handOver({ type: 'home', id: ++nextId, userId }, 'the App Home', ''),
+    request: (req, about) => handOver({ type: 'request', id: ++nextId, req }, about.line, about.responseUrl),
     ask: (question) =>
       new Promise((resolve, reject) => {
         const id = ++nextId;

@@ -1,7 +1,8 @@
 /**
  * The work thread of `ferry serve` (started by answer-thread.ts): it owns createFerry
- * (SSH pool, Redis, jobs), the job workers and every acked request's work, so the
- * thread that acks Slack's requests is never busy with them.
+ * (SSH pool, Redis, jobs), the job workers, Bolt's routing of every acked request
+ * (bolt-routes.ts) and its work, so the thread that acks Slack's requests is never
+ * busy with them.
  */
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -13,6 +14,7 @@ import { redisReady } from '../health.js';
 import type { QueueName } from '../jobs/jobs.js';
 import type { JobType } from 'bullmq';
 import { createAnswers, type Answers } from './answers.js';
+import { createBoltRoutes, type BoltRoutes } from './bolt-routes.js';
 import type { AnswerWorkerData, FromWorker, MetricEvent, Question, ToWorker } from './answer-protocol.js';
 
 const port = parentPort!;
@@ -46,6 +48,7 @@ try {
 
 interface Started {
   answers: Answers;
+  routes: BoltRoutes;
   ferry: Ferry & { redis: Redis };
   workers?: Workers;
 }
@@ -54,8 +57,9 @@ async function start(): Promise<Started> {
   const base = await createFerry(config, log, { redis: true });
   const ferry = { ...base, redis: base.redis! };
   const answers = createAnswers({ config, ferry, log, metric });
+  const routes = createBoltRoutes({ token: config.env.SLACK_BOT_TOKEN!, answers, log, clientOptions: config.env.SLACK_API_URL ? { slackApiUrl: config.env.SLACK_API_URL } : {} });
   const workers = jobWorkers ? await ferry.startWorkers() : undefined;
-  return { answers, ferry, workers };
+  return { answers, routes, ferry, workers };
 }
 
 const started = start();
@@ -90,12 +94,8 @@ const stop = async () => {
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
-    case 'line':
-      return track(m.id, (s) => s.answers.line(m.req));
-    case 'approval':
-      return track(m.id, (s) => s.answers.approval(m.req));
-    case 'home':
-      return track(m.id, (s) => s.answers.homeOpened(m.userId));
+    case 'request':
+      return track(m.id, (s) => s.routes.deliver(m.req));
     case 'ask':
       return void started
         .then((s) => ask(s, m.question))

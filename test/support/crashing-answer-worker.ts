@@ -12,6 +12,7 @@ if (process.env.FERRY_TEST_REFUSE_START) throw new Error('this command thread wa
 
 await import('../../src/slack/answer-worker.js');
 // After the real worker's listener: it has only queued the line's work when this ends the thread.
-parentPort!.on('message', (m: { type: string; req?: { line: string } }) => {
-  if (m.type === 'line' && m.req?.line === CRASH_LINE) process.exit(70);
+parentPort!.on('message', (m: { type: string; req?: { body: { command?: string; text?: string } } }) => {
+  const body = m.type === 'request' ? m.req?.body : undefined;
+  if (`${body?.command} ${body?.text}` === CRASH_LINE) process.exit(70);
 });
