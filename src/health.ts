@@ -1,7 +1,7 @@
 /**
  * /healthz (the process is alive and not stopping), /readyz (every readiness
  * check passes: Redis answers, the Slack token was verified) and /metrics
- * (Prometheus text). The same handler serves Bolt's HTTP server in HTTP mode
+ * (Prometheus text). The same handler serves ferry's Slack endpoint (ack-server.ts) in HTTP mode
  * and a small server of its own on 127.0.0.1 in Socket Mode and `ferry worker`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

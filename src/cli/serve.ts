@@ -27,7 +27,7 @@ export async function startServer(
   // createFerry (SSH, Redis, jobs) and the workers run in the app's command thread, so this thread only acks.
   const slack = createSlackApp({ config, log, metrics, health, host: opts.host, port: opts.port, tokenRetry: opts.tokenRetry, commandThreadEntry: opts.commandThreadEntry, jobWorkers: opts.worker !== false });
   const port = await slack.start();
-  // In HTTP mode Bolt's server answers /healthz, /readyz and /metrics; Socket Mode listens nowhere, so they get a local port.
+  // In HTTP mode the Slack endpoint answers /healthz, /readyz and /metrics; Socket Mode listens nowhere, so they get a local port.
   const healthServer = port === undefined ? await listenHealth(health, config.env.FERRY_HEALTH_HOST, config.env.FERRY_HEALTH_PORT) : undefined;
   if (healthServer) console.log(`ferry health on http://${config.env.FERRY_HEALTH_HOST}:${healthServer.port}`);
   log.info({ port, socketMode: port === undefined, healthPort: healthServer?.port }, 'ferry is serving');
