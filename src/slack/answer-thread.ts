@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { report as makeReport, type Report } from '../report.js';
-import { responseUrlAnswer } from './response-url.js';
+import { responseUrlAnswer } from './answers.js';
 import { respondWith } from './poster.js';
 import type { AnswerWorkerData, DeliveredRequest, FromWorker, MetricEvent, Question, ToWorker } from './answer-protocol.js';
 import type { RequestAbout } from './slack-request.js';

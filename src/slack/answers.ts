@@ -18,7 +18,6 @@ import { GroupRoles } from './group-roles.js';
 import { createNotifier } from './slack-notifier.js';
 import { startHomeRefresh } from './home-refresh.js';
 import type { ApprovalRequest, LineRequest, MetricEvent } from './answer-protocol.js';
-import { responseUrlAnswer } from './response-url.js';
 
 /** What the user sees when ferry could not answer (Redis or Slack failing under it). */
 export function failedReport(err: Error): Report {
@@ -35,6 +34,14 @@ function notInChannelReport(r: Report, channelName: string): Report {
 }
 
 const isNotInChannel = (err: unknown) => slackErrorCode(err) === 'not_in_channel';
+
+/** Answers through a response_url: a plain POST of the message, as Bolt's `respond` does. */
+export function responseUrlAnswer(url: string): (msg: object) => Promise<void> {
+  return async (msg) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(msg) });
+    if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+  };
+}
 
 export interface Answers {
   /** Runs one slash line and answers in the channel (or only to the user). Never throws. */

@@ -15,7 +15,7 @@ import type { QueueName } from '../jobs/jobs.js';
 import { boltLogger } from './bolt-logger.js';
 import { report as makeReport } from '../report.js';
 import { respondWith } from './poster.js';
-import { responseUrlAnswer } from './response-url.js';
+import { responseUrlAnswer } from './answers.js';
 import { tokenCheck } from './token-check.js';
 import { createAnswerThread } from './answer-thread.js';
 import { createMetrics, type Metrics } from '../metrics.js';
