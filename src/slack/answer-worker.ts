@@ -15,6 +15,7 @@ import type { QueueName } from '../jobs/jobs.js';
 import type { JobType } from 'bullmq';
 import { createAnswers, type Answers } from './answers.js';
 import { createBoltRoutes, type BoltRoutes } from './bolt-routes.js';
+import { slackClientOptions } from './client-options.js';
 import type { AnswerWorkerData, FromWorker, MetricEvent, Question, ToWorker } from './answer-protocol.js';
 
 const port = parentPort!;
@@ -57,7 +58,7 @@ async function start(): Promise<Started> {
   const base = await createFerry(config, log, { redis: true });
   const ferry = { ...base, redis: base.redis! };
   const answers = createAnswers({ config, ferry, log, metric });
-  const routes = createBoltRoutes({ token: config.env.SLACK_BOT_TOKEN!, answers, log, clientOptions: config.env.SLACK_API_URL ? { slackApiUrl: config.env.SLACK_API_URL } : {} });
+  const routes = createBoltRoutes({ token: config.env.SLACK_BOT_TOKEN!, answers, log, clientOptions: slackClientOptions(config.env) });
   const workers = jobWorkers ? await ferry.startWorkers() : undefined;
   return { answers, routes, ferry, workers };
 }

@@ -11,6 +11,7 @@ import type { Ferry } from '../ferry.js';
 import type { Logger } from '../log.js';
 import { LogLevel } from '@slack/bolt';
 import { boltLogger } from './bolt-logger.js';
+import { slackClientOptions } from './client-options.js';
 import { dispatch, type DispatchDeps } from '../dispatch.js';
 import { report as makeReport, type Report } from '../report.js';
 import { SlackPoster, approvalActions, lineActions, slackErrorCode, type MessageAction } from './poster.js';
@@ -58,7 +59,7 @@ export interface Answers {
 export function createAnswers(o: { config: Config; ferry: Ferry & { redis: Redis }; log: Logger; metric: (e: MetricEvent) => void }): Answers {
   const { config, ferry, log, metric } = o;
   const token = config.env.SLACK_BOT_TOKEN!;
-  const clientOptions = config.env.SLACK_API_URL ? { slackApiUrl: config.env.SLACK_API_URL } : {};
+  const clientOptions = slackClientOptions(config.env);
   const quietLog = boltLogger(log);
   quietLog.setLevel(LogLevel.WARN);
   // The poster paces itself by Retry-After (per channel, per method), so its client hands 429s back instead of waiting.

@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { QueueName } from '../jobs/jobs.js';
 import { boltLogger } from './bolt-logger.js';
+import { slackClientOptions } from './client-options.js';
 import { report as makeReport } from '../report.js';
 import { respondWith } from './poster.js';
 import { responseUrlAnswer } from './answers.js';
@@ -62,7 +63,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   let serving = true;
   const metrics = opts.metrics ?? createMetrics();
   const health = opts.health ?? createHealth(metrics);
-  const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
+  const clientOptions = slackClientOptions(env);
   const quietLog = boltLogger(log);
   quietLog.setLevel(LogLevel.WARN);
   // auth.test once at start, retried by the check itself (the client's own retries would only delay the next try).

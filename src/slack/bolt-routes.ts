@@ -22,10 +22,7 @@ const SLASH = /^\/\S+$/;
 
 /** Bolt's side of the split receiver: no network, nothing to start. */
 class DeliveredReceiver implements Receiver {
-  app?: App;
-  init(app: App) {
-    this.app = app;
-  }
+  init() {}
   start = async () => undefined;
   stop = async () => undefined;
 }
@@ -35,9 +32,8 @@ const acked = async () => {};
 
 export function createBoltRoutes(o: { token: string; answers: Answers; log: Logger; clientOptions: { slackApiUrl?: string } }): BoltRoutes {
   const { answers, log } = o;
-  const receiver = new DeliveredReceiver();
   const app = new App({
-    receiver,
+    receiver: new DeliveredReceiver(),
     logger: boltLogger(log),
     logLevel: LogLevel.WARN,
     clientOptions: o.clientOptions,
@@ -80,7 +76,7 @@ export function createBoltRoutes(o: { token: string; answers: Answers; log: Logg
   return {
     async deliver(req) {
       const event: ReceiverEvent = { body: req.body, ack: acked, retryNum: req.retryNum, retryReason: req.retryReason };
-      await receiver.app!.processEvent(event);
+      await app.processEvent(event);
     },
   };
 }

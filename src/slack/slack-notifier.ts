@@ -4,11 +4,12 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { quietNotifier, type Notifier } from '../jobs/notifier.js';
 import { SlackPoster, approvalActions } from './poster.js';
+import { slackClientOptions } from './client-options.js';
 
 /** Slack when a bot token is configured (or a poster is given); otherwise nothing beyond the job's own progress. */
 export function createNotifier(config: Config, log: Logger, poster?: SlackPoster): Notifier {
   const token = config.env.SLACK_BOT_TOKEN;
-  const slack = poster ?? (token ? new SlackPoster(new WebClient(token, config.env.SLACK_API_URL ? { slackApiUrl: config.env.SLACK_API_URL } : {}), log, { postIntervalMs: config.env.SLACK_POST_INTERVAL_MS }) : undefined);
+  const slack = poster ?? (token ? new SlackPoster(new WebClient(token, slackClientOptions(config.env)), log, { postIntervalMs: config.env.SLACK_POST_INTERVAL_MS }) : undefined);
   if (!slack) return quietNotifier;
   return {
     async update(message, report) {
