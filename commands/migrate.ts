@@ -44,10 +44,11 @@ export default defineCommand({
     const server = pf.server!;
     const target = pf.target!;
     const jobId = migrationJobId(server.id, requestId);
+    const override = forced && failing.length ? `FORCED by ${mentionUser(user.id)} past: ${failing.map((c) => c.check).join(', ')}` : undefined;
     const queued = report({
       title: `Migrating ${server.name} → ${target.name}`,
       verdict: 'INFO',
-      reasons: [forced && failing.length ? `FORCED by ${mentionUser(user.id)} past: ${failing.map((c) => c.check).join(', ')}` : 'preflight passed; queued'],
+      reasons: [override ?? 'preflight passed; queued'],
       tables: [preflightTable(pf)],
       jobId,
     });
@@ -60,6 +61,7 @@ export default defineCommand({
         source: server.host ?? '',
         target: target.name,
         requestedBy: user.id,
+        ...(override ? { forced: override } : {}),
         channel: user.channel,
         message,
         before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },

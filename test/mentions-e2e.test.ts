@@ -28,14 +28,18 @@ const approveValue = (m: { blocks: unknown[] }) =>
     .find((e) => e.action_id === 'ferry_approve')?.value;
 
 describe('mentions in Slack (real Bolt app, signed requests, Slack fake)', () => {
-  test('a forced /migrate by an admin posts "FORCED by <@U_ADMIN>" as a real mention in the Block Kit message', () =>
+  test('a forced /migrate by an admin says "FORCED by <@U_ADMIN>" as a real mention in every version of its message, the final one included', () =>
     withHarness({ computes: 3, instances: 3, migrateSeconds: 1 }, async (h) => {
       await h.lab.fault('compute01', 'cache-unsafe');
       await h.slash('/migrate cirros1 compute02 --force', { user: 'U_ADMIN' });
-      // The preflight FAILs (unsafe cache mode); the admin's --force queues the move past it.
-      await h.waitForMessage((m) => /FORCED by/.test(JSON.stringify(m.blocks)), 60_000);
+      // The preflight FAILs (unsafe cache mode); the admin's --force queues the move past it (and nova
+      // may then refuse it too). The job's end is in the same message, and so is the override.
+      const done = await h.waitForMessage((m) => /^(Migrated cirros1|Migration of cirros1) to compute02/.test(m.text), 60_000);
+      expect(JSON.stringify(done.blocks)).toContain('FORCED by <@U_ADMIN> past: disk cache on compute01');
+      const versions = done.history.map((v) => JSON.stringify(v.blocks));
+      expect(versions.length).toBeGreaterThan(1);
+      for (const v of versions) expect(v).toContain('FORCED by <@U_ADMIN> past: disk cache on compute01');
       const forced = sent(h, /FORCED by/);
-      expect(forced).toContain('FORCED by <@U_ADMIN> past: disk cache on compute01');
       expect(forced).not.toContain('&lt;@');
       expect(forced).not.toContain('\uE000');
     }));

@@ -26,6 +26,8 @@ export interface MigrationJobData {
   source: string;
   target: string;
   requestedBy: string;
+  /** An admin's --force past failing checks ("FORCED by <@U…> past: …"): kept on every message the job shows. */
+  forced?: string;
   channel: string;
   message?: MessageRef;
   /** Set when the migration is part of an evacuation. */
@@ -111,7 +113,8 @@ async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, tok
   const log = deps.log.child({ jobId: job.id, instance: job.data.instanceName });
   const show = async (r: Report) => {
     await job.updateProgress(r as unknown as object);
-    await deps.notifier.update(job.data.message, { ...r, requestedBy: job.data.requestedBy });
+    const forced = job.data.forced;
+    await deps.notifier.update(job.data.message, { ...r, requestedBy: job.data.requestedBy, notes: forced ? [forced, ...r.notes] : r.notes });
   };
   let d = job.data;
   if (d.phase !== 'issued') {

@@ -244,7 +244,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return postSigned(events(), eventBody(event), { secret: SECRET, contentType: 'application/json' });
     },
     waitForMessage(match, timeoutMs = CHILD_DEADLINE_MS) {
-      return until(() => slack.messages(CHANNEL).find(match), timeoutMs, 'a matching Slack message');
+      // On a timeout, what the channel shows instead: the first line of every message.
+      return until(() => slack.messages(CHANNEL).find(match), timeoutMs, 'a matching Slack message').catch((err: Error) => {
+        throw new Error(`${err.message}; the channel shows: ${slack.messages(CHANNEL).map((m) => JSON.stringify(m.text.split('\n')[0])).join(', ') || 'nothing'}`);
+      });
     },
     waitForEphemeral(match, timeoutMs = 15_000) {
       return until(() => slack.ephemerals().map((e) => `${e.text}\n${JSON.stringify(e.blocks)}`).find(match), timeoutMs, 'a matching ephemeral answer');
