@@ -10,7 +10,7 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { CHANNEL, withHarness, type Harness } from './support/harness.js';
+import { CHANNEL, messageText, withHarness, type Harness } from './support/harness.js';
 import { startLabFerry } from './support/lab-ferry.js';
 import { ferry } from './support/ferry-cli.js';
 
@@ -39,6 +39,11 @@ describe('mentions in Slack (real Bolt app, signed requests, Slack fake)', () =>
       const versions = done.history.map((v) => JSON.stringify(v.blocks));
       expect(versions.length).toBeGreaterThan(1);
       for (const v of versions) expect(v).toContain('FORCED by <@U_ADMIN> past: disk cache on compute01');
+      // The ended job, looked up later, says so too.
+      const jobId = /job (migrate-[0-9a-f]{8})\b/.exec(messageText(done))![1]!;
+      await h.slash(`/migrate status ${jobId}`, { user: 'U_OPS' });
+      const status = await h.waitForMessage((m) => m.text.startsWith(`Job ${jobId}`));
+      expect(JSON.stringify(status.blocks)).toContain('FORCED by <@U_ADMIN> past: disk cache on compute01');
       const forced = sent(h, /FORCED by/);
       expect(forced).not.toContain('&lt;@');
       expect(forced).not.toContain('\uE000');

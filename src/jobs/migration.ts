@@ -101,20 +101,25 @@ const MAX_POLL_MISSES = 10;
  * BullMQ will try it again (and the worker's failed handler releases it after the last try).
  */
 export async function processMigration(job: Job<MigrationJobData>, deps: MigrationDeps, token?: string): Promise<MigrationResult> {
-  const result = await runMigration(job, deps, token);
+  const ran = await runMigration(job, deps, token);
+  // The job's result is what `/ferry jobs ID` shows once it has ended: with the override, as on its message.
+  const result = { ...ran, report: withOverride(job.data, ran.report) };
   // A stuck migration is still nova's: the lock stays until someone looks (a new /migrate finds the stale job done and takes over).
   if (result.outcome !== 'stuck') await releaseLock(deps.jobs.redis, lockKey('instance', job.data.instanceId), String(job.id));
   await replyJobEnd(deps, endOf(job, END_VERDICT[result.outcome], result.report.reasons[0] ?? result.report.title));
   return result;
 }
 
+/** An admin's override, first among the notes of every report the job shows. */
+const withOverride = (d: MigrationJobData, r: Report): Report => (d.forced ? { ...r, notes: [d.forced, ...r.notes] } : r);
+
 async function runMigration(job: Job<MigrationJobData>, deps: MigrationDeps, token?: string): Promise<MigrationResult> {
   const { nova } = deps.cluster;
   const log = deps.log.child({ jobId: job.id, instance: job.data.instanceName });
   const show = async (r: Report) => {
-    await job.updateProgress(r as unknown as object);
-    const forced = job.data.forced;
-    await deps.notifier.update(job.data.message, { ...r, requestedBy: job.data.requestedBy, notes: forced ? [forced, ...r.notes] : r.notes });
+    const shown = withOverride(job.data, r);
+    await job.updateProgress(shown as unknown as object);
+    await deps.notifier.update(job.data.message, { ...shown, requestedBy: job.data.requestedBy });
   };
   let d = job.data;
   if (d.phase !== 'issued') {
