@@ -61,7 +61,7 @@ export default defineCommand({
         source: server.host ?? '',
         target: target.name,
         requestedBy: user.id,
-        ...(override ? { forced: override } : {}),
+        forced: override,
         channel: user.channel,
         message,
         before: { status: server.status, taskState: server.taskState, host: server.host, powerState: server.powerState },

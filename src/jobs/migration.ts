@@ -290,7 +290,7 @@ export async function migrationJobFailed(job: Job<MigrationJobData>, err: Error,
   await releaseLock(deps.jobs.redis, lockKey('instance', d.instanceId), String(job.id));
   await deps.notifier.update(
     d.message,
-    report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`], requestedBy: d.requestedBy }),
+    withOverride(d, report({ title: `Migration of ${d.instanceName} to ${d.target}: ferry lost track`, verdict: 'FAIL', reasons: [err.message], notes: [`Check it by hand: /nova show ${d.instanceName}`], requestedBy: d.requestedBy })),
   );
   await replyJobEnd(deps, endOf(job, 'UNKNOWN', `ferry lost track: ${err.message}`));
 }
