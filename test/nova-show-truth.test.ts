@@ -27,6 +27,16 @@ describe('/nova show', () => {
     expect(fault.details.endsWith('nova.exception.NoValidHost: No valid host was found.\n\n')).toBe(true);
   });
 
+  test('asked by many at once, each gets the instance, and the control node runs nova show fewer times than asked', async () => {
+    const since = Date.now();
+    const answers = await Promise.all(Array.from({ length: 24 }, () => f.run('/nova show cirros1')));
+    for (const { report } of answers) expect(report.title).toMatch(/^Instance cirros1 \([0-9a-f-]{36}\)$/);
+    // Reads that waited together for one of the control node's 16 channels shared a run; nova's CLI costs the control node seconds of CPU per run.
+    const runs = f.lab.calls().filter((c) => c.at >= since && c.argv.join(' ') === 'nova show cirros1');
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.length).toBeLessThan(24);
+  });
+
   test('a name with non-ASCII and wide characters is addressable, and the list around it parses', async () => {
     await f.lab.fault('control', 'instance-add', 'web-ü-云 compute03');
     const { report } = await f.run("/nova show 'web-ü-云'");

@@ -134,6 +134,69 @@ describe('the connection pool', () => {
   });
 });
 
+describe('shared reads', () => {
+  /** Runs of `echo WORD` the lab received on compute02. */
+  const runsOf = (word: string) => callsOn('compute02').filter((c) => c.argv.join(' ') === `echo ${word}`);
+
+  test('identical reads waiting for a channel share one run; one not marked shared runs apart', async () => {
+    // One channel, and each command held 150 ms by the node: what follows the first command waits for a channel.
+    const ssh = newSsh({ maxConnectionsPerHost: 1, maxChannelsPerConnection: 1 });
+    const word = `shared-${randomBytes(4).toString('hex')}`;
+    await ssh.exec('compute02', ['echo', 'warm']);
+    await lab.fault('compute02', 'slow', '150');
+    try {
+      const blocker = ssh.exec('compute02', ['echo', 'blocker']);
+      const waiting = [];
+      for (let i = 0; i < 5; i++) waiting.push(ssh.exec('compute02', ['echo', word], { shared: true }));
+      const lastAsked = Date.now();
+      const unshared = ssh.exec('compute02', ['echo', word]);
+      const results = await Promise.all([...waiting, unshared, blocker]);
+      expect(results.map((r) => r.stdout)).toEqual([...Array<string>(6).fill(`${word}\n`), 'blocker\n']);
+      // The five waiting askers shared one run; the unshared asker had its own.
+      expect(runsOf(word)).toHaveLength(2);
+      // The shared answer was produced after the last of its askers asked.
+      expect(runsOf(word)[0]!.at).toBeGreaterThanOrEqual(lastAsked);
+    } finally {
+      await lab.fault('compute02', 'slow', '0');
+    }
+  });
+
+  test('a read asked after an identical one was sent to the node gets a run of its own', async () => {
+    const ssh = newSsh({ maxConnectionsPerHost: 1, maxChannelsPerConnection: 1 });
+    const word = `sent-${randomBytes(4).toString('hex')}`;
+    await ssh.exec('compute02', ['echo', 'warm']);
+    await lab.fault('compute02', 'slow', '400');
+    try {
+      const blocker = ssh.exec('compute02', ['echo', 'blocker']);
+      const first = ssh.exec('compute02', ['echo', word], { shared: true });
+      expect(ssh.stats().waiting).toBe(1);
+      // The first read gets the channel once the blocker is done; the node then holds it 400 ms.
+      for (const deadline = Date.now() + 30_000; ssh.stats().waiting > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setImmediate(r));
+      const second = ssh.exec('compute02', ['echo', word], { shared: true });
+      await Promise.all([blocker, first, second]);
+      expect(runsOf(word)).toHaveLength(2);
+    } finally {
+      await lab.fault('compute02', 'slow', '0');
+    }
+  });
+
+  test('a shared read that fails fails every asker with the same error', async () => {
+    const ssh = newSsh({ maxConnectionsPerHost: 1, maxChannelsPerConnection: 1 });
+    await lab.fault('compute02', 'slow', '300');
+    try {
+      const blocker = ssh.exec('compute02', ['echo', 'blocker']);
+      const reads = Array.from({ length: 3 }, () => ssh.exec('compute02', ['echo', 'never'], { shared: true, timeoutMs: 100 }));
+      const settled = await Promise.allSettled(reads);
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const s of settled) expect((s as PromiseRejectedResult).reason).toBeInstanceOf(SshTimeoutError);
+      await blocker;
+    } finally {
+      await lab.fault('compute02', 'slow', '0');
+    }
+  });
+});
+
 describe('quoting', () => {
   const hostile = [
     "'; rm -rf /",

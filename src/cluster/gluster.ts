@@ -48,6 +48,9 @@ export const DEFAULT_BUSY_RETRY: BusyRetry = {
   random: Math.random,
 };
 
+/** Every command here only reads: the same one asked at once by several requests may share a run (ExecOptions.shared). */
+const READ = { shared: true } as const;
+
 /** Typed gluster reads on one node at a time; `node` is a ferry.yml node name (the SSH host). */
 export class GlusterOps {
   constructor(
@@ -58,8 +61,8 @@ export class GlusterOps {
 
   /** The GlusterFS version on `node`; tries `gluster --version`, then `glusterfs --version` (client-only nodes). */
   async version(node: string): Promise<GlusterVersion> {
-    let r = await this.ssh.exec(node, ['gluster', '--version']);
-    if (r.exitCode !== 0) r = await this.ssh.exec(node, ['glusterfs', '--version']);
+    let r = await this.ssh.exec(node, ['gluster', '--version'], READ);
+    if (r.exitCode !== 0) r = await this.ssh.exec(node, ['glusterfs', '--version'], READ);
     return readText(r, parseVersion);
   }
 
@@ -113,8 +116,8 @@ export class GlusterOps {
     const target = this.config.gluster.mountPoint;
     // Both at once: on a node that hangs, one SSH timeout, not two.
     const [fm, st] = await Promise.all([
-      this.ssh.exec(node, ['findmnt', '-n', '-o', 'FSTYPE,SOURCE,TARGET', target]),
-      this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target]),
+      this.ssh.exec(node, ['findmnt', '-n', '-o', 'FSTYPE,SOURCE,TARGET', target], READ),
+      this.ssh.exec(node, ['stat', '-c', '%U:%G %a', target], READ),
     ]);
     // findmnt exits 1 with no output when nothing is mounted there.
     if (fm.exitCode !== 0 && !(fm.exitCode === 1 && fm.stdout.trim() === '')) fail(fm);
@@ -170,9 +173,9 @@ export class GlusterOps {
     fromXml: (xml: string, host?: string) => T,
     fromText: (stdout: string) => T,
   ): Promise<T> {
-    const x = readXml(await this.ssh.exec(node, ['gluster', '--xml', ...args]), fromXml);
+    const x = readXml(await this.ssh.exec(node, ['gluster', '--xml', ...args], READ), fromXml);
     if (x !== undefined) return x;
-    return readText(await this.ssh.exec(node, ['gluster', ...args]), fromText);
+    return readText(await this.ssh.exec(node, ['gluster', ...args], READ), fromText);
   }
 }
 

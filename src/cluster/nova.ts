@@ -55,8 +55,8 @@ export class NovaOps {
    */
   async show(ref: string, opts: { minimal?: boolean } = {}): Promise<Server> {
     assertInstanceRef(ref);
-    if (this.osc) return parseServerShowJson(await this.run(['openstack', 'server', 'show', ref, '-f', 'json'], ref));
-    return parseNovaShow(await this.run(['nova', 'show', ...(opts.minimal ? ['--minimal'] : []), ref], ref));
+    if (this.osc) return parseServerShowJson(await this.read(['openstack', 'server', 'show', ref, '-f', 'json'], ref));
+    return parseNovaShow(await this.read(['nova', 'show', ...(opts.minimal ? ['--minimal'] : []), ref], ref));
   }
 
   /** Instances, optionally only those on `host`, optionally of every project. */
@@ -65,10 +65,10 @@ export class NovaOps {
     const host = opts.host === undefined ? [] : ['--host', opts.host];
     if (this.osc) {
       const all = opts.allTenants ? ['--all-projects'] : [];
-      return parseServerListJson(await this.run(['openstack', 'server', 'list', ...host, ...all, '--long', '--limit', '-1', '-f', 'json']));
+      return parseServerListJson(await this.read(['openstack', 'server', 'list', ...host, ...all, '--long', '--limit', '-1', '-f', 'json']));
     }
     // Without --limit -1 the CLI returns one page (nova's max_limit, 1000 by default) and says nothing.
-    return parseNovaList(await this.run(['nova', 'list', ...host, ...(opts.allTenants ? ['--all-tenants'] : []), '--limit', '-1']));
+    return parseNovaList(await this.read(['nova', 'list', ...host, ...(opts.allTenants ? ['--all-tenants'] : []), '--limit', '-1']));
   }
 
   /** Nova services, optionally filtered by host and binary (`nova-compute`). */
@@ -78,16 +78,16 @@ export class NovaOps {
     const host = opts.host === undefined ? [] : ['--host', opts.host];
     if (this.osc) {
       const service = opts.binary === undefined ? [] : ['--service', opts.binary];
-      return parseComputeServiceListJson(await this.run(['openstack', 'compute', 'service', 'list', ...host, ...service, '-f', 'json']));
+      return parseComputeServiceListJson(await this.read(['openstack', 'compute', 'service', 'list', ...host, ...service, '-f', 'json']));
     }
     const binary = opts.binary === undefined ? [] : ['--binary', opts.binary];
-    return parseServiceList(await this.run(['nova', 'service-list', ...host, ...binary]));
+    return parseServiceList(await this.read(['nova', 'service-list', ...host, ...binary]));
   }
 
   /** All hypervisors (id, hostname, state; status from nova, type and IP from openstack). */
   async hypervisors(): Promise<Hypervisor[]> {
-    if (this.osc) return parseHypervisorListJson(await this.run(['openstack', 'hypervisor', 'list', '-f', 'json']));
-    return parseHypervisorList(await this.run(['nova', 'hypervisor-list']));
+    if (this.osc) return parseHypervisorListJson(await this.read(['openstack', 'hypervisor', 'list', '-f', 'json']));
+    return parseHypervisorList(await this.read(['nova', 'hypervisor-list']));
   }
 
   /**
@@ -100,8 +100,8 @@ export class NovaOps {
       throw new UsageError(`microversion: ${JSON.stringify(opts.microversion)} is not a compute API microversion like 2.87`);
     }
     const mv = opts.microversion === undefined ? [] : ['--os-compute-api-version', opts.microversion];
-    if (this.osc) return parseHypervisorShowJson(await this.run(['openstack', ...mv, 'hypervisor', 'show', name, '-f', 'json']));
-    return parseHypervisorShow(await this.run(['nova', ...mv, 'hypervisor-show', name]));
+    if (this.osc) return parseHypervisorShowJson(await this.read(['openstack', ...mv, 'hypervisor', 'show', name, '-f', 'json']));
+    return parseHypervisorShow(await this.read(['nova', ...mv, 'hypervisor-show', name]));
   }
 
   /**
@@ -114,8 +114,8 @@ export class NovaOps {
     if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) throw new UsageError(`limit: ${opts.limit} is not a positive integer`);
     const limit = opts.limit === undefined ? [] : ['--limit', String(opts.limit)];
     // openstack's default microversion (2.1) lists migrations without their id (capture openstack-server-migration-list-json).
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), ...limit, '-f', 'json']));
-    return parseMigrationList(await this.run(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : []), ...limit]));
+    if (this.osc) return parseMigrationListJson(await this.read(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', ...(id ? ['--server', id] : []), ...limit, '-f', 'json']));
+    return parseMigrationList(await this.read(['nova', 'migration-list', ...(id ? ['--instance-uuid', id] : []), ...limit]));
   }
 
   /** The newest migration nova recorded for one instance (by id), if any. */
@@ -126,15 +126,15 @@ export class NovaOps {
   /** The in-progress migrations of one instance, with memory/disk progress (nova). */
   async serverMigrations(ref: string): Promise<Migration[]> {
     assertInstanceRef(ref);
-    if (this.osc) return parseMigrationListJson(await this.run(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
-    return parseMigrationList(await this.run(['nova', 'server-migration-list', ref], ref));
+    if (this.osc) return parseMigrationListJson(await this.read(['openstack', '--os-compute-api-version', '2.80', 'server', 'migration', 'list', '--server', ref, '-f', 'json'], ref));
+    return parseMigrationList(await this.read(['nova', 'server-migration-list', ref], ref));
   }
 
   /** The actions taken on one instance (create, live-migration, ...). */
   async actions(ref: string): Promise<InstanceAction[]> {
     assertInstanceRef(ref);
-    if (this.osc) return parseServerEventListJson(await this.run(['openstack', 'server', 'event', 'list', ref, '-f', 'json'], ref));
-    return parseInstanceActions(await this.run(['nova', 'instance-action-list', ref], ref));
+    if (this.osc) return parseServerEventListJson(await this.read(['openstack', 'server', 'event', 'list', ref, '-f', 'json'], ref));
+    return parseInstanceActions(await this.read(['nova', 'instance-action-list', ref], ref));
   }
 
   /** The events of one instance action (what failed and nova's error text). */
@@ -142,14 +142,14 @@ export class NovaOps {
     assertInstanceRef(ref);
     if (!/^req-[0-9a-f-]{36}$/.test(requestId)) throw new UsageError(`request id: ${JSON.stringify(requestId)} is not a nova request id`);
     if (this.osc) {
-      const out = await this.run(['openstack', 'server', 'event', 'show', ref, requestId, '-f', 'json'], ref);
+      const out = await this.read(['openstack', 'server', 'event', 'show', ref, requestId, '-f', 'json'], ref);
       try {
         return eventsFromJson(JSON.stringify((JSON.parse(out) as { events?: unknown }).events ?? []));
       } catch {
         return [];
       }
     }
-    return parseActionEvents(await this.run(['nova', 'instance-action', ref, requestId], ref));
+    return parseActionEvents(await this.read(['nova', 'instance-action', ref, requestId], ref));
   }
 
   /**
@@ -226,11 +226,11 @@ export class NovaOps {
    * becomes the typed error for its stderr; an ambiguous instance name is resolved
    * to the ids that share it.
    */
-  private async run(argv: string[], ref?: string): Promise<string> {
+  private async run(argv: string[], ref?: string, shared = false): Promise<string> {
     const control = this.config.nodes.control.name;
     const source = this.config.openstack.openrc;
     const started = Date.now();
-    const r = await this.ssh.exec(control, argv, { timeoutMs: this.config.openstack.commandTimeoutMs, ...(source === undefined ? {} : { source }) });
+    const r = await this.ssh.exec(control, argv, { timeoutMs: this.config.openstack.commandTimeoutMs, shared, ...(source === undefined ? {} : { source }) });
     recordCallTime(argv.join(' '), control, Date.now() - started);
     if (r.exitCode === 0) return r.stdout;
     if (source !== undefined) {
@@ -242,13 +242,18 @@ export class NovaOps {
     throw err ?? new RemoteCommandError(control, argv, r.exitCode, stripNovaNoise(r.stderr) || r.stdout);
   }
 
+  /** run() for a command that only reads: asked at once by several requests, it may share one run (ExecOptions.shared). */
+  private read(argv: string[], ref?: string): Promise<string> {
+    return this.run(argv, ref, true);
+  }
+
   /** The ids of every instance named exactly `name`, as an AmbiguousError. */
   private async ambiguous(name: string): Promise<AmbiguousError> {
     // nova matches --name as a regular expression: anchor it and escape every metacharacter (any printable name is allowed).
     const pattern = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
     const rows = this.osc
-      ? parseServerListJson(await this.run(['openstack', 'server', 'list', '--name', pattern, '-f', 'json']))
-      : parseNovaList(await this.run(['nova', 'list', '--name', pattern]));
+      ? parseServerListJson(await this.read(['openstack', 'server', 'list', '--name', pattern, '-f', 'json']))
+      : parseNovaList(await this.read(['nova', 'list', '--name', pattern]));
     const ids = rows.filter((s) => s.name === name).map((s) => s.id);
     return new AmbiguousError(`${ids.length || 'several'} instances are named '${name}'${ids.length ? `: ${ids.join(', ')}` : ''}; use an ID`, ids);
   }

@@ -47,10 +47,28 @@ export function createSsh(config: Config, log?: Logger): Ssh {
   };
 
   const observers: ((o: ExecObservation) => void)[] = [];
-  const exec = async (host: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
+  /** Shared reads still waiting for a channel, by node, command and options. */
+  const queuedReads = new Map<string, Promise<ExecResult>>();
+
+  const exec = (host: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
+    if (!opts.shared) return observedExec(host, argv, opts);
+    const key = JSON.stringify([host, argv, opts.source ?? null, opts.timeoutMs ?? null, opts.maxOutputBytes ?? null]);
+    const queued = queuedReads.get(key);
+    if (queued) return queued;
+    // Once the command is sent, later askers run their own: its answer may predate their asking.
+    const sent = () => {
+      if (queuedReads.get(key) === read) queuedReads.delete(key);
+    };
+    const read = observedExec(host, argv, opts, sent);
+    queuedReads.set(key, read);
+    void read.then(sent, sent);
+    return read;
+  };
+
+  const observedExec = (host: string, argv: readonly string[], opts: ExecOptions, onSent?: () => void): Promise<ExecResult> => {
     const started = Date.now();
     const seen = (o: Omit<ExecObservation, 'host' | 'ms'>) => observers.forEach((f) => f({ host, ms: Date.now() - started, ...o }));
-    return execOnPool(host, argv, opts).then(
+    return execOnPool(host, argv, opts, onSent).then(
       (r) => (seen({ outcome: 'ok' }), r),
       (err: unknown) => {
         seen({ outcome: outcomeStatus(err), ...(err instanceof SshTimeoutError ? { phase: err.phase } : {}) });
@@ -59,7 +77,7 @@ export function createSsh(config: Config, log?: Logger): Ssh {
     );
   };
 
-  const execOnPool = async (host: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> => {
+  const execOnPool = async (host: string, argv: readonly string[], opts: ExecOptions, onSent?: () => void): Promise<ExecResult> => {
     const to = target(host);
     const line = buildCommandLine(argv, { source: opts.source });
     const timeoutMs = opts.timeoutMs ?? config.ssh.commandTimeoutMs;
@@ -73,6 +91,7 @@ export function createSsh(config: Config, log?: Logger): Ssh {
         phase = 'connect';
         const lease = await pool.acquire(to, deadline.signal);
         phase = 'command';
+        onSent?.();
         try {
           const out = await run(lease, host, line, cap, deadline.signal);
           const result: ExecResult = { host, argv: [...argv], ...out, durationMs: Date.now() - started };

@@ -64,6 +64,8 @@ export interface Lease {
 export interface PoolStats {
   opened: number;
   open: number;
+  /** Callers waiting for a channel, over every host. */
+  waiting: number;
   perHost: Record<string, { opened: number; open: number }>;
 }
 
@@ -142,13 +144,15 @@ export class ConnectionPool {
     const perHost: PoolStats['perHost'] = {};
     let opened = 0;
     let open = 0;
+    let waiting = 0;
     for (const [name, hp] of this.hosts) {
+      waiting += hp.waiters.length;
       const openNow = [...hp.conns].filter((c) => c.state === 'ready' || c.state === 'retired').length;
       perHost[name] = { opened: hp.opened, open: openNow };
       opened += hp.opened;
       open += openNow;
     }
-    return { opened, open, perHost };
+    return { opened, open, waiting, perHost };
   }
 
   /** Closes every connection and fails every waiter. The pool cannot be used afterwards. */

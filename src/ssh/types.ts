@@ -7,6 +7,13 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** A file to source (`. FILE &&`) before the command, e.g. the openrc on the control node. */
   source?: string;
+  /**
+   * A read that may be shared: while it waits for a channel (not yet sent to the node), the same
+   * command asked again on the same node with the same options gets its answer instead of a run of
+   * its own. The answer was produced after every one of its askers asked. Never set it for a command
+   * that changes anything.
+   */
+  shared?: boolean;
 }
 
 export interface ExecResult {
@@ -51,7 +58,7 @@ export interface Ssh {
   fanOut(hosts: readonly string[], argv: readonly string[], opts?: FanOutOptions): Promise<HostOutcome[]>;
   /** Calls `f` after every exec (metrics); an unknown host or a failed channel counts as unreachable. */
   observe(f: (o: ExecObservation) => void): void;
-  /** Connections opened since start, and open now, per host (for tests and benchmarks). */
-  stats(): { opened: number; open: number; perHost: Record<string, { opened: number; open: number }> };
+  /** Connections opened since start, and open now, per host; callers waiting for a channel (for tests and benchmarks). */
+  stats(): { opened: number; open: number; waiting: number; perHost: Record<string, { opened: number; open: number }> };
   close(): Promise<void>;
 }
