@@ -15,10 +15,15 @@
  * (node:http's agent and parser, and fetch before it, cost the client more
  * event-loop time per request); the connections are open before the burst,
  * so it does not time 100 TCP handshakes and accepts.
+ *
+ * With `threads` (PID → name), it also prints to stderr each named process's
+ * threads' CPU and run-queue wait during the burst (thread-cpu.ts), read just
+ * before the first request is written and just after the last ack is read.
  */
 import { createHmac } from 'node:crypto';
 import { slashBody } from '../support/slack-requests.js';
 import { RawConnection, rawRequest } from './raw-http.js';
+import { readThreads, threadLines } from './thread-cpu.js';
 
 interface Job {
   url: string;
@@ -32,6 +37,8 @@ interface Job {
   warmUp: number;
   /** Makes every trigger_id unique across runs (ferry drops a redelivered one). */
   tag: string;
+  /** Processes whose threads' CPU during the burst is printed, by PID. */
+  threads?: Record<number, string>;
 }
 
 // A bench that dies closes this pipe: stop with it.
@@ -57,6 +64,9 @@ const health = rawRequest('GET', new URL('/healthz', url), {}, '');
 await Promise.all(connections.map((c) => c.send(health)));
 
 const burst = Array.from({ length: job.requests }, signed);
+const watched = job.threads ? { ...job.threads, [process.pid]: 'client' } : undefined;
+const pids = watched ? Object.keys(watched).map(Number) : [];
+const before = watched ? readThreads(pids) : undefined;
 const results = new Array<{ status: number; ms: number }>(job.requests);
 let next = 0;
 await Promise.all(
@@ -67,5 +77,6 @@ await Promise.all(
     }
   }),
 );
+if (watched && before) process.stderr.write(`  threads during the burst: ${threadLines(before, readThreads(pids), watched).join('; ')}\n`);
 process.stdout.write(`acks ${JSON.stringify({ ms: results.map((r) => r.ms), status: results.map((r) => r.status) })}\n`);
 process.exit(0);

@@ -22,7 +22,9 @@
  * shown beside it, so a run's spread is in the table.
  * FERRY_BENCH_CPU_PROF=DIR writes CPU profiles of ferry's threads there (node --cpu-prof);
  * ACK_LATENCY_CASE=NAME runs only the cases whose name contains NAME;
- * ACK_LATENCY_ROUNDS=N sets the bursts per target (default 3).
+ * ACK_LATENCY_ROUNDS=N sets the bursts per target (default 3);
+ * ACK_LATENCY_THREADS=1 prints, for each burst, the CPU each thread of ferry (or the bare
+ * server), the lab, the bench and the client used during it, and how long each waited for a CPU.
  */
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../../src/lab/redis-server.js';
@@ -78,9 +80,10 @@ export const ackLatency: Bench = {
     const [lab, redis, slack] = await Promise.all([startLabProcess({ computes: 3, instances: 3 }), startRedis(), startSlackFake({ rateLimit: false })]);
     const responseUrl = slack.responseUrl({ channel: CHANNEL, user: USER });
     let runs = 0;
-    const burst = (url: string) => rounds(() => clientBurst({ url, secret: SECRET, line: LINE, user: USER, channel: CHANNEL, responseUrl, requests: REQUESTS, inFlight: IN_FLIGHT, warmUp: WARM_UP, tag: `bench.${process.pid}.${++runs}` }));
     const bare = spawnTsx(BARE, []);
     let ferry: ReturnType<typeof spawnTsx> | undefined;
+    const threads = () => (process.env.ACK_LATENCY_THREADS ? { [lab.pid]: 'lab', [process.pid]: 'bench', ...(ferry ? { [ferry.pid]: 'ferry' } : { [bare.pid]: 'bare' }) } : undefined);
+    const burst = (url: string) => rounds(() => clientBurst({ url, secret: SECRET, line: LINE, user: USER, channel: CHANNEL, responseUrl, requests: REQUESTS, inFlight: IN_FLIGHT, warmUp: WARM_UP, tag: `bench.${process.pid}.${++runs}`, threads: threads() }));
     try {
       // The baseline first, while nothing else is busy.
       const barePort = Number((await bare.waitFor(/bare listening on (\d+)/, 30_000))[1]);
