@@ -31,7 +31,7 @@ describe('/nova show', () => {
     const since = Date.now();
     const answers = await Promise.all(Array.from({ length: 24 }, () => f.run('/nova show cirros1')));
     for (const { report } of answers) expect(report.title).toMatch(/^Instance cirros1 \([0-9a-f-]{36}\)$/);
-    // Reads that waited together for one of the control node's 16 channels shared a run; nova's CLI costs the control node seconds of CPU per run.
+    // Reads that waited together for one of the control node's 16 channels shared a run; each run starts a python nova client on the control node.
     const runs = f.lab.calls().filter((c) => c.at >= since && c.argv.join(' ') === 'nova show cirros1');
     expect(runs.length).toBeGreaterThan(0);
     expect(runs.length).toBeLessThan(24);
