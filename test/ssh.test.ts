@@ -138,13 +138,21 @@ describe('shared reads', () => {
   /** Runs of `echo WORD` the lab received on compute02. */
   const runsOf = (word: string) => callsOn('compute02').filter((c) => c.argv.join(' ') === `echo ${word}`);
 
-  test('identical reads waiting for a channel share one run; one not marked shared runs apart', async () => {
-    // One channel, and each command held 150 ms by the node: what follows the first command waits for a channel.
+  /** An SSH layer with one channel to compute02, connected, whose every command the node holds `slowMs`: what follows the first command waits for the channel. */
+  async function oneSlowChannel(slowMs: number, body: (ssh: Ssh) => Promise<void>): Promise<void> {
     const ssh = newSsh({ maxConnectionsPerHost: 1, maxChannelsPerConnection: 1 });
-    const word = `shared-${randomBytes(4).toString('hex')}`;
     await ssh.exec('compute02', ['echo', 'warm']);
-    await lab.fault('compute02', 'slow', '150');
+    await lab.fault('compute02', 'slow', String(slowMs));
     try {
+      await body(ssh);
+    } finally {
+      await lab.fault('compute02', 'slow', '0');
+    }
+  }
+
+  test('identical reads waiting for a channel share one run; one not marked shared runs apart', () =>
+    oneSlowChannel(150, async (ssh) => {
+      const word = `shared-${randomBytes(4).toString('hex')}`;
       const blocker = ssh.exec('compute02', ['echo', 'blocker']);
       const waiting = [];
       for (let i = 0; i < 5; i++) waiting.push(ssh.exec('compute02', ['echo', word], { shared: true }));
@@ -156,17 +164,11 @@ describe('shared reads', () => {
       expect(runsOf(word)).toHaveLength(2);
       // The shared answer was produced after the last of its askers asked.
       expect(runsOf(word)[0]!.at).toBeGreaterThanOrEqual(lastAsked);
-    } finally {
-      await lab.fault('compute02', 'slow', '0');
-    }
-  });
+    }));
 
-  test('a read asked after an identical one was sent to the node gets a run of its own', async () => {
-    const ssh = newSsh({ maxConnectionsPerHost: 1, maxChannelsPerConnection: 1 });
-    const word = `sent-${randomBytes(4).toString('hex')}`;
-    await ssh.exec('compute02', ['echo', 'warm']);
-    await lab.fault('compute02', 'slow', '400');
-    try {
+  test('a read asked after an identical one was sent to the node gets a run of its own', () =>
+    oneSlowChannel(400, async (ssh) => {
+      const word = `sent-${randomBytes(4).toString('hex')}`;
       const blocker = ssh.exec('compute02', ['echo', 'blocker']);
       const first = ssh.exec('compute02', ['echo', word], { shared: true });
       expect(ssh.stats().waiting).toBe(1);
@@ -176,25 +178,17 @@ describe('shared reads', () => {
       const second = ssh.exec('compute02', ['echo', word], { shared: true });
       await Promise.all([blocker, first, second]);
       expect(runsOf(word)).toHaveLength(2);
-    } finally {
-      await lab.fault('compute02', 'slow', '0');
-    }
-  });
+    }));
 
-  test('a shared read that fails fails every asker with the same error', async () => {
-    const ssh = newSsh({ maxConnectionsPerHost: 1, maxChannelsPerConnection: 1 });
-    await lab.fault('compute02', 'slow', '300');
-    try {
+  test('a shared read that fails fails every asker with the same error', () =>
+    oneSlowChannel(300, async (ssh) => {
       const blocker = ssh.exec('compute02', ['echo', 'blocker']);
       const reads = Array.from({ length: 3 }, () => ssh.exec('compute02', ['echo', 'never'], { shared: true, timeoutMs: 100 }));
       const settled = await Promise.allSettled(reads);
       expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
       for (const s of settled) expect((s as PromiseRejectedResult).reason).toBeInstanceOf(SshTimeoutError);
       await blocker;
-    } finally {
-      await lab.fault('compute02', 'slow', '0');
-    }
-  });
+    }));
 });
 
 describe('quoting', () => {

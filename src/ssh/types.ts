@@ -1,4 +1,5 @@
 /** What the rest of ferry sees of SSH: exec one argv on one host, or on many. */
+import type { PoolStats } from './pool.js';
 
 export interface ExecOptions {
   /** Per-command timeout; defaults to ssh.commandTimeoutMs from ferry.yml. */
@@ -59,6 +60,6 @@ export interface Ssh {
   /** Calls `f` after every exec (metrics); an unknown host or a failed channel counts as unreachable. */
   observe(f: (o: ExecObservation) => void): void;
   /** Connections opened since start, and open now, per host; callers waiting for a channel (for tests and benchmarks). */
-  stats(): { opened: number; open: number; waiting: number; perHost: Record<string, { opened: number; open: number }> };
+  stats(): PoolStats;
   close(): Promise<void>;
 }
