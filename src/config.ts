@@ -140,6 +140,11 @@ const EnvSchema = z.object({
   FERRY_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Nice value of ferry serve's command thread (0–19): above the acking thread's, so acks come first on a busy machine. */
   FERRY_COMMAND_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
+   * idle: every thread of ferry serve but the acking one runs in Linux's SCHED_IDLE class, so a
+   * waking ack never waits behind commands; nice: only FERRY_COMMAND_THREAD_NICE lowers the command thread.
+   */
+  FERRY_THREAD_POLICY: z.enum(['idle', 'nice']).default('idle'),
   LOG_LEVEL: z.string().default('info'),
 });
 

@@ -3,11 +3,15 @@
  * while a command holds ferry's command thread (here it is stuck reading known_hosts,
  * which is a named pipe that gives nothing until the test writes into it), another
  * slash command is still acked, and both are answered once the first is let go.
+ * Every other thread of the process is in Linux's SCHED_IDLE class, so the acking
+ * thread gets a CPU first, and the commands are still answered.
  * ferry runs as a `ferry serve` child process against the lab, a real redis-server
- * and the Slack fake; requests are signed as Slack signs them.
+ * and the Slack fake, with the thread policy it has by default (the harness sets
+ * `nice` for other tests); requests are signed as Slack signs them.
  */
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { link, open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CHANNEL, startHarness, type Harness } from './support/harness.js';
@@ -17,7 +21,7 @@ const DEADLINE_MS = 60_000;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ child: true });
+  h = await startHarness({ child: true, env: { FERRY_THREAD_POLICY: 'idle' } });
 });
 afterAll(async () => {
   await h?.stop();
@@ -78,4 +82,29 @@ test('a slash command is acked while another one holds the command thread, and b
     await release();
     await unlink(fifo).catch(() => {});
   }
+});
+
+/** Each thread of `pid` and its scheduling policy (field 41 of /proc/PID/task/TID/stat; 0 normal, 5 SCHED_IDLE). */
+function threadPolicies(pid: number): Map<number, number> {
+  const policies = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses, start at field 3.
+    policies.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]));
+  }
+  return policies;
+}
+
+test('every thread of ferry serve but the acking one is in SCHED_IDLE, and a command is still answered', async () => {
+  const pid = h.childPid()!;
+  const policies = threadPolicies(pid);
+  const describe = () => JSON.stringify(Object.fromEntries(policies));
+  expect(policies.get(pid), `the acking (main) thread's policy: ${describe()}`).toBe(0);
+  const others = [...policies].filter(([tid]) => tid !== pid);
+  // The command thread and V8's helper threads at least.
+  expect(others.length).toBeGreaterThanOrEqual(2);
+  expect(others.every(([, policy]) => policy === 5), `policies by thread: ${describe()}`).toBe(true);
+
+  await h.slash('/gluster peers', { user: 'U_OPS' });
+  await h.waitForEphemeral((text) => text.includes('/gluster peers'));
 });

@@ -18,6 +18,7 @@ import { responseUrlAnswer } from './answers.js';
 import { respondWith } from './poster.js';
 import type { AnswerWorkerData, DeliveredRequest, FromWorker, MetricEvent, Question, ToWorker } from './answer-protocol.js';
 import type { RequestAbout } from './slack-request.js';
+import { idleOtherThreads } from '../thread-policy.js';
 
 export interface AnswerThread {
   /** Starts the work thread; resolves once it is up (createFerry done), rejects if it could not start. */
@@ -97,6 +98,14 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
     else metrics.slackError(e.method, e.error);
   };
 
+  /** With FERRY_THREAD_POLICY=idle, each new command thread (and V8's helpers) goes below this one. */
+  const lowerOthers = async () => {
+    if (o.config.env.FERRY_THREAD_POLICY !== 'idle') return;
+    const { idled, problems } = await idleOtherThreads().catch((err: Error) => ({ idled: 0, problems: [err.message] }));
+    if (problems.length) log.warn({ idled, problems }, 'some threads could not be put in SCHED_IDLE: acks may wait behind commands on a busy machine (FERRY_THREAD_POLICY)');
+    else log.info({ idled }, 'every thread but the acking one is in SCHED_IDLE');
+  };
+
   const died = (why: string) => {
     log.error({ why, unanswered: pending.size }, 'the command thread stopped; its unfinished requests are answered with a failure');
     for (const { line, responseUrl } of pending.values()) tell(responseUrl, lostReport(line), line);
@@ -115,7 +124,7 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
           case 'ready':
             up = true;
             serving = w;
-            return resolve({ jobs: m.jobs });
+            return void lowerOthers().finally(() => resolve({ jobs: m.jobs }));
           case 'failed-to-start':
             reject(new Error(m.message));
             return void w.terminate();

@@ -48,6 +48,8 @@ export function ferryHttpEnv(o: { configPath: string; slack: Pick<SlackFake, 'to
     PORT: '0',
     FERRY_HEALTH_PORT: '0',
     LOG_LEVEL: 'warn',
+    // SCHED_IDLE threads crawl while another suite keeps the CPUs busy; tests that need the default set it.
+    FERRY_THREAD_POLICY: 'nice',
   };
   delete env.SLACK_APP_TOKEN;
   return env;
@@ -108,6 +110,8 @@ export interface Harness {
   audit(n?: number): Promise<AuditEntry[]>;
   /** Child mode: kill -9 the ferry process. */
   kill(): Promise<void>;
+  /** Child mode: the running ferry serve's process id. */
+  childPid(): number | undefined;
   /** Child mode: start ferry again (after kill). In-process mode: start it again after stopFerry. */
   startFerry(): Promise<void>;
   /** Stops ferry the way SIGTERM does (in-process: app, workers, runtime closed in order; child: SIGTERM and wait). */
@@ -226,6 +230,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     redis,
     slack,
     config,
+    childPid: () => child?.pid,
     get baseUrl() {
       return `http://127.0.0.1:${port}`;
     },
