@@ -46,6 +46,14 @@ describe('ferry HTTP endpoint', () => {
     expect(await traces()).toEqual({ ...before, ephemerals: before.ephemerals + 1, audit: before.audit + 1 });
   });
 
+  test('a signed ssl_check carrying a command gets 200 and runs nothing', async () => {
+    const before = await traces();
+    const signedCheck = await postSigned(events, 'ssl_check=1&token=legacy&command=%2Fgluster&text=status&response_url=http%3A%2F%2F127.0.0.1%3A1%2Fx', { secret: SECRET });
+    expect(signedCheck.status).toBe(200);
+    await helpAnswered();
+    expect(await traces()).toEqual({ ...before, ephemerals: before.ephemerals + 1, audit: before.audit + 1 });
+  });
+
   test('a body over 4 MB gets 413, a signed body that is not JSON 400, a request with no signature 401, another path 404; nothing runs', async () => {
     const before = await traces();
     const huge = await postSigned(events, `command=%2Fgluster&text=status&pad=${'x'.repeat(4 * 1024 * 1024)}`, { secret: SECRET });

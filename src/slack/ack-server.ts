@@ -3,15 +3,15 @@
  * /readyz and /metrics. Each Slack request is verified, acked with an empty 200 at
  * once, and only then handed on: routing (Bolt) and all work happen in the command
  * thread. This thread's work per request is what stands between Slack and the
- * ack, so it is kept to reading the body, one HMAC and one parse: about 20 µs
- * beyond what node:http itself costs. Bolt's HTTPReceiver and routing, run here
+ * ack, so it is kept to reading the body and one HMAC; a slash command's form is
+ * parsed in the command thread (HeldBody in slack-request.ts). Bolt's HTTPReceiver and routing, run here
  * before, took about 1 ms of CPU per request.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEALTH_PATHS, type Health } from '../health.js';
 import type { Logger } from '../log.js';
-import { isSslCheck, parseSlackBody, signatureProblem, type SlackBody } from './slack-request.js';
+import { holdSlackBody, isSslCheck, signatureProblem, type HeldBody } from './slack-request.js';
 
 /** Bolt's limit too: Slack's payloads are far smaller. */
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -19,7 +19,7 @@ const EVENTS_PATH = '/slack/events';
 
 /** A verified request, acked. */
 export interface AckedRequest {
-  body: SlackBody;
+  body: HeldBody;
   retryNum?: number;
   retryReason?: string;
   /** performance.now() when its headers were read. */
@@ -71,15 +71,15 @@ export function createAckServer(o: AckServerOptions): AckServer {
         o.log.warn({ problem }, 'a request that is not from Slack was refused');
         return end(res, 401);
       }
-      let body: SlackBody;
+      if (isSslCheck(contentType, raw)) return end(res, 200);
+      let body: HeldBody;
       try {
-        body = parseSlackBody(contentType, raw);
+        body = holdSlackBody(contentType, raw);
       } catch (err) {
         o.log.warn({ err: (err as Error).message }, 'a malformed request body was refused');
         return end(res, 400);
       }
-      if (body.ssl_check === '1') return end(res, 200);
-      if (body.type === 'url_verification') return end(res, 200, JSON.stringify({ challenge: body.challenge }), 'application/json');
+      if (typeof body !== 'string' && body.type === 'url_verification') return end(res, 200, JSON.stringify({ challenge: body.challenge }), 'application/json');
       end(res, 200);
       const retryNum = header(req, 'x-slack-retry-num');
       o.onRequest({ body, receivedAt, retryNum: retryNum === undefined ? undefined : Number(retryNum), retryReason: header(req, 'x-slack-retry-reason') });

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { ExecObservation } from '../ssh/types.js';
-import type { SlackBody } from './slack-request.js';
+import type { HeldBody } from './slack-request.js';
 
 /** What the work thread is started with. */
 export interface AnswerWorkerData {
@@ -40,7 +40,8 @@ export type Question = { what: 'redis-ready' } | { what: 'flush' } | { what: 'jo
 
 /** One acked Slack request, as the acking thread hands it over for Bolt to route. */
 export interface DeliveredRequest {
-  body: SlackBody;
+  /** A slash command's form as Slack sent it, or the parsed body of anything else. */
+  body: HeldBody;
   retryNum?: number;
   retryReason?: string;
 }

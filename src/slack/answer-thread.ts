@@ -23,8 +23,8 @@ import { idleOtherThreads } from '../thread-policy.js';
 export interface AnswerThread {
   /** Starts the work thread; resolves once it is up (createFerry done), rejects if it could not start. */
   start(): Promise<{ jobs: boolean }>;
-  /** Hands over one acked request; `about` names it to its user if it is lost. */
-  request(req: DeliveredRequest, about: RequestAbout): void;
+  /** Hands over one acked request; `about` names it to its user if it is lost (called only then). */
+  request(req: DeliveredRequest, about: () => RequestAbout): void;
   ask(question: Question): Promise<unknown>;
   /** Waits for the requests in flight, closes the work thread's ferry and ends the thread. */
   stop(): Promise<void>;
@@ -84,11 +84,11 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
   let serving: Worker | undefined;
   /** Set while a thread starts again after one died: requests wait here for it. */
   let restarting: Promise<unknown> | undefined;
-  const waiting: { m: ToWorker & { id: number }; line: string; responseUrl: string }[] = [];
+  const waiting: { m: ToWorker & { id: number }; about: () => RequestAbout }[] = [];
   let stopping = false;
   let nextId = 0;
   /** Requests handed over and not yet done: what to tell their user if the thread dies. */
-  const pending = new Map<number, { line: string; responseUrl: string }>();
+  const pending = new Map<number, () => RequestAbout>();
   const questions = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let stopped: (() => void) | undefined;
 
@@ -108,7 +108,7 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
 
   const died = (why: string) => {
     log.error({ why, unanswered: pending.size }, 'the command thread stopped; its unfinished requests are answered with a failure');
-    for (const { line, responseUrl } of pending.values()) tell(responseUrl, lostReport(line), line);
+    for (const about of pending.values()) tell(about(), lostReport);
     pending.clear();
     for (const q of questions.values()) q.reject(new Error(`the command thread stopped (${why})`));
     questions.clear();
@@ -158,32 +158,32 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
     restarting ??= spawn()
       .then(
         () => {
-          for (const { m, line, responseUrl } of waiting.splice(0)) {
-            if (stopping) tell(responseUrl, notRunReport(line, 'ferry is stopping; try again in a minute'), line);
-            else handOver(m, line, responseUrl);
+          for (const { m, about } of waiting.splice(0)) {
+            if (stopping) tell(about(), (line) => notRunReport(line, 'ferry is stopping; try again in a minute'));
+            else handOver(m, about);
           }
         },
         (err: Error) => {
           log.error({ err }, 'the command thread could not start again');
-          for (const { line, responseUrl } of waiting.splice(0)) tell(responseUrl, notRunReport(line, `ferry’s command thread could not start (${err.message})`), line);
+          for (const { about } of waiting.splice(0)) tell(about(), (line) => notRunReport(line, `ferry’s command thread could not start (${err.message})`));
         },
       )
       .finally(() => (restarting = undefined));
   };
-  const tell = (responseUrl: string, report: Report, line: string) => {
-    if (responseUrl) void respondWith(responseUrlAnswer(responseUrl), report).catch((err: Error) => log.error({ err, line }, 'could not tell the user'));
+  const tell = ({ line, responseUrl }: RequestAbout, report: (line: string) => Report) => {
+    if (responseUrl) void respondWith(responseUrlAnswer(responseUrl), report(line)).catch((err: Error) => log.error({ err, line }, 'could not tell the user'));
   };
 
   const send = (m: ToWorker) => {
     if (!serving) throw new Error('the command thread is not running');
     serving.postMessage(m);
   };
-  const handOver = (m: ToWorker & { id: number }, line: string, responseUrl: string) => {
+  const handOver = (m: ToWorker & { id: number }, about: () => RequestAbout) => {
     if (!serving && !stopping) {
-      waiting.push({ m, line, responseUrl });
+      waiting.push({ m, about });
       return restart();
     }
-    pending.set(m.id, { line, responseUrl });
+    pending.set(m.id, about);
     try {
       send(m);
     } catch (err) {
@@ -193,7 +193,7 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
 
   return {
     start: spawn,
-    request: (req, about) => handOver({ type: 'request', id: ++nextId, req }, about.line, about.responseUrl),
+    request: (req, about) => handOver({ type: 'request', id: ++nextId, req }, about),
     ask: (question) =>
       new Promise((resolve, reject) => {
         const id = ++nextId;

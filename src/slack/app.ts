@@ -23,7 +23,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { createHealth, type Health } from '../health.js';
 import { createAckServer, type AckedRequest } from './ack-server.js';
 import { createSocketLink } from './socket-link.js';
-import { aboutRequest } from './slack-request.js';
+import { aboutRequest, requestKind } from './slack-request.js';
 
 export interface SlackAppOptions {
   config: Config;
@@ -78,9 +78,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
 
   /** Called once the request is acked. */
   const acked = ({ body, receivedAt, retryNum, retryReason }: AckedRequest) => {
+    const kind = requestKind(body);
+    if (kind !== 'event') metrics.ack(kind, (performance.now() - receivedAt) / 1000);
+    // What the user calls it and where to answer: read from the body only if this thread must answer.
+    if (serving) return work.request({ body, retryNum, retryReason }, () => aboutRequest(body));
     const about = aboutRequest(body);
-    if (about.kind !== 'event') metrics.ack(about.kind, (performance.now() - receivedAt) / 1000);
-    if (serving) return work.request({ body, retryNum, retryReason }, about);
     if (about.responseUrl) void respondWith(responseUrlAnswer(about.responseUrl), stoppingReport).catch((err: Error) => log.warn({ err }, 'could not tell the user ferry is restarting'));
   };
   const link = socketMode ? createSocketLink({ appToken: env.SLACK_APP_TOKEN!, log, clientOptions, onRequest: acked }) : undefined;

@@ -1,6 +1,7 @@
 /**
  * Bolt in the command thread: the acking thread (ack-server.ts, socket-link.ts) has
- * verified and acked each request already, and hands its parsed body here; a Bolt
+ * verified and acked each request already, and hands its body here (a slash command's
+ * form still to parse); a Bolt
  * App routes it to ferry's listeners, which run the work (answers.ts). Bolt's
  * Receiver is the seam between the network and the app: ferry's receiver is split
  * across the two threads, and this half only delivers.
@@ -10,6 +11,7 @@ import type { Logger } from '../log.js';
 import { boltLogger } from './bolt-logger.js';
 import type { Answers } from './answers.js';
 import type { DeliveredRequest } from './answer-protocol.js';
+import { parsedBody } from './slack-request.js';
 
 export interface BoltRoutes {
   /** Routes one acked request; resolves when its work is over. */
@@ -75,7 +77,7 @@ export function createBoltRoutes(o: { token: string; answers: Answers; log: Logg
 
   return {
     async deliver(req) {
-      const event: ReceiverEvent = { body: req.body, ack: acked, retryNum: req.retryNum, retryReason: req.retryReason };
+      const event: ReceiverEvent = { body: parsedBody(req.body), ack: acked, retryNum: req.retryNum, retryReason: req.retryReason };
       await app.processEvent(event);
     },
   };
