@@ -98,12 +98,12 @@ function threadPolicies(pid: number): Map<number, number> {
 test('every thread of ferry serve but the acking one is in SCHED_IDLE, and a command is still answered', async () => {
   const pid = h.childPid()!;
   const policies = threadPolicies(pid);
-  const describe = () => JSON.stringify(Object.fromEntries(policies));
-  expect(policies.get(pid), `the acking (main) thread's policy: ${describe()}`).toBe(0);
+  const shown = () => JSON.stringify(Object.fromEntries(policies));
+  expect(policies.get(pid), `the acking (main) thread's policy: ${shown()}`).toBe(0);
   const others = [...policies].filter(([tid]) => tid !== pid);
   // The command thread and V8's helper threads at least.
   expect(others.length).toBeGreaterThanOrEqual(2);
-  expect(others.every(([, policy]) => policy === 5), `policies by thread: ${describe()}`).toBe(true);
+  expect(others.every(([, policy]) => policy === 5), `policies by thread: ${shown()}`).toBe(true);
 
   await h.slash('/gluster peers', { user: 'U_OPS' });
   await h.waitForEphemeral((text) => text.includes('/gluster peers'));

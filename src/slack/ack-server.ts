@@ -4,8 +4,8 @@
  * once, and only then handed on: routing (Bolt) and all work happen in the command
  * thread. This thread's work per request is what stands between Slack and the
  * ack, so it is kept to reading the body and one HMAC; a slash command's form is
- * parsed in the command thread (HeldBody in slack-request.ts). Bolt's HTTPReceiver and routing, run here
- * before, took about 1 ms of CPU per request.
+ * parsed in the command thread (HeldBody in slack-request.ts). Bolt's HTTPReceiver
+ * and routing, run here before, took about 1 ms of CPU per request.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

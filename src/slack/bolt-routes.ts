@@ -1,10 +1,9 @@
 /**
  * Bolt in the command thread: the acking thread (ack-server.ts, socket-link.ts) has
  * verified and acked each request already, and hands its body here (a slash command's
- * form still to parse); a Bolt
- * App routes it to ferry's listeners, which run the work (answers.ts). Bolt's
- * Receiver is the seam between the network and the app: ferry's receiver is split
- * across the two threads, and this half only delivers.
+ * form still to parse); a Bolt App routes it to ferry's listeners, which run the work
+ * (answers.ts). Bolt's Receiver is the seam between the network and the app: ferry's
+ * receiver is split across the two threads, and this half only delivers.
  */
 import { App, LogLevel, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../log.js';
