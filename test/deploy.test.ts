@@ -74,7 +74,7 @@ describe('the container image', () => {
 
 describe('the compose file', () => {
   const compose = parse(readFileSync(path.join(DEPLOY, 'compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { command?: string[]; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string>; ports?: string[] }>;
+    services: Record<string, { command?: string[]; stop_grace_period?: string; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string>; ports?: string[] }>;
   };
 
   test('runs Redis, ferry serve and ferry worker, each with a healthcheck; ferry waits for a healthy Redis', () => {
@@ -86,6 +86,11 @@ describe('the compose file', () => {
       expect(compose.services[s]!.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
       expect(compose.services[s]!.environment?.REDIS_URL).toBe('redis://redis:6379');
     }
+  });
+
+  test('gives serve and worker as long to stop as the systemd units do, not Docker\'s 10 s', () => {
+    for (const name of UNITS) expect(unit(name).Service!.TimeoutStopSec).toEqual(['60']);
+    for (const s of ['serve', 'worker']) expect(compose.services[s]!.stop_grace_period).toBe('60s');
   });
 
   test("serve's healthcheck asks GET /healthz on its HTTP port, published on the host's loopback only", () => {
