@@ -200,11 +200,12 @@ async function rounds(targets: { bare: () => Promise<Burst>; ferry: () => Promis
   return { fig: figures(bursts.ferry), bareFig: figures(bursts.bare) };
 }
 
-/** WARM_BURSTS untimed bursts, a moment apart; the first one's p99 (the cold target's). */
+/** WARM_BURSTS untimed bursts, a moment apart; the first one's p99 (the cold target's). A non-200 answer stops the bench. */
 async function warmUp(burst: () => Promise<Burst>): Promise<number> {
   let first: number | undefined;
   for (let i = 0; i < WARM_BURSTS; i++) {
-    const { times } = await burst();
+    const { times, failed } = await burst();
+    if (failed) throw new Error(`warm-up burst ${i + 1}: ${failed} of ${REQUESTS} requests were not answered 200`);
     first ??= percentile(times, 99);
     await sleep(BETWEEN_TARGETS_MS);
   }
