@@ -20,12 +20,12 @@ export interface Server {
 export async function startServer(
   config: Config,
   log: Logger,
-  opts: { host?: string; port?: number; worker?: boolean } & Pick<SlackAppOptions, 'tokenRetry' | 'commandThreadEntry'> = {},
+  opts: { host?: string; port?: number; worker?: boolean } & Pick<SlackAppOptions, 'tokenRetry' | 'commandThreadEntry' | 'stopWaitMs'> = {},
 ): Promise<Server> {
   const metrics = createMetrics();
   const health = createHealth(metrics);
   // createFerry (SSH, Redis, jobs) and the workers run in the app's command thread, so this thread only acks.
-  const slack = createSlackApp({ config, log, metrics, health, host: opts.host, port: opts.port, tokenRetry: opts.tokenRetry, commandThreadEntry: opts.commandThreadEntry, jobWorkers: opts.worker !== false });
+  const slack = createSlackApp({ config, log, metrics, health, host: opts.host, port: opts.port, tokenRetry: opts.tokenRetry, commandThreadEntry: opts.commandThreadEntry, stopWaitMs: opts.stopWaitMs, jobWorkers: opts.worker !== false });
   const port = await slack.start();
   // In HTTP mode the Slack endpoint answers /healthz, /readyz and /metrics; Socket Mode listens nowhere, so they get a local port.
   const healthServer = port === undefined ? await listenHealth(health, config.env.FERRY_HEALTH_HOST, config.env.FERRY_HEALTH_PORT) : undefined;

@@ -4,7 +4,9 @@
  * the metrics it counts, and stops it after the commands in flight. If the work thread
  * dies, every request it had not finished is answered with a failure through its
  * response_url (nothing is re-run: whether it ran is unknown), and a new thread starts;
- * requests that arrive while it starts wait for it.
+ * requests that arrive while it starts wait for it. Stopping waits for the commands in
+ * flight, but not past the service manager's grace (60 s in deploy/): the users of those
+ * still running then are told, and the thread is ended.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -55,6 +57,20 @@ function lostReport(line: string) {
   });
 }
 
+function unfinishedReport(line: string) {
+  return makeReport({
+    title: 'ferry stopped before it finished this request',
+    verdict: 'UNKNOWN',
+    reasons: [`ferry was stopped (a restart or a shutdown) while answering ${line}: whether it ran is unknown; check before asking again`],
+    notes: ['The details are in ferry’s log.'],
+  });
+}
+
+/** How long stop() waits for the commands in flight: under the 60 s the systemd units and compose allow. */
+const STOP_WAIT_MS = 45_000;
+/** Then how long it waits for their users to be told (Slack may be slow or down). */
+const TELL_WAIT_MS = 10_000;
+
 function notRunReport(line: string, why: string) {
   return makeReport({
     title: 'ferry could not take this request',
@@ -72,6 +88,8 @@ export interface AnswerThreadOptions {
   metrics: Metrics;
   /** The thread's module instead of answer-worker (tests wrap it to end the thread as a crash would). */
   entry?: URL;
+  /** How long stop() waits for the commands in flight (default STOP_WAIT_MS). */
+  stopWaitMs?: number;
 }
 
 /** The work thread for `config`. */
@@ -108,7 +126,7 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
 
   const died = (why: string) => {
     log.error({ why, unanswered: pending.size }, 'the command thread stopped; its unfinished requests are answered with a failure');
-    for (const about of pending.values()) tell(about(), lostReport);
+    for (const about of pending.values()) void tell(about(), lostReport);
     pending.clear();
     for (const q of questions.values()) q.reject(new Error(`the command thread stopped (${why})`));
     questions.clear();
@@ -159,19 +177,19 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
       .then(
         () => {
           for (const { m, about } of waiting.splice(0)) {
-            if (stopping) tell(about(), (line) => notRunReport(line, 'ferry is stopping; try again in a minute'));
+            if (stopping) void tell(about(), (line) => notRunReport(line, 'ferry is stopping; try again in a minute'));
             else handOver(m, about);
           }
         },
         (err: Error) => {
           log.error({ err }, 'the command thread could not start again');
-          for (const { about } of waiting.splice(0)) tell(about(), (line) => notRunReport(line, `ferry’s command thread could not start (${err.message})`));
+          for (const { about } of waiting.splice(0)) void tell(about(), (line) => notRunReport(line, `ferry’s command thread could not start (${err.message})`));
         },
       )
       .finally(() => (restarting = undefined));
   };
-  const tell = ({ line, responseUrl }: RequestAbout, report: (line: string) => Report) => {
-    if (responseUrl) void respondWith(responseUrlAnswer(responseUrl), report(line)).catch((err: Error) => log.error({ err, line }, 'could not tell the user'));
+  const tell = async ({ line, responseUrl }: RequestAbout, report: (line: string) => Report) => {
+    if (responseUrl) await respondWith(responseUrlAnswer(responseUrl), report(line)).catch((err: Error) => log.error({ err, line }, 'could not tell the user'));
   };
 
   const send = (m: ToWorker) => {
@@ -209,10 +227,21 @@ export function createAnswerThread(o: AnswerThreadOptions): AnswerThread {
       stopping = true;
       const w = worker;
       if (!w) return;
-      await new Promise<void>((resolve) => {
-        stopped = resolve;
+      const waitMs = o.stopWaitMs ?? STOP_WAIT_MS;
+      const inTime = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), waitMs);
+        stopped = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
         w.postMessage({ type: 'stop' } satisfies ToWorker);
       });
+      if (!inTime) {
+        log.warn({ unfinished: pending.size, waitedMs: waitMs }, 'the command thread had not stopped when the wait ran out: it is ended, and the users of unfinished commands are told');
+        const told = Promise.allSettled([...pending.values()].map((about) => tell(about(), unfinishedReport)));
+        pending.clear();
+        await Promise.race([told, new Promise((resolve) => setTimeout(resolve, TELL_WAIT_MS).unref())]);
+      }
       await w.terminate();
     },
   };

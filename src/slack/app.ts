@@ -40,6 +40,8 @@ export interface SlackAppOptions {
   tokenRetry?: { retryMs?: number; maxRetryMs?: number };
   /** The command thread's module (tests wrap the real one to end the thread as a crash would). */
   commandThreadEntry?: URL;
+  /** How long stopping waits for the commands in flight (tests make it short). */
+  stopWaitMs?: number;
 }
 
 export interface SlackApp {
@@ -71,7 +73,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     ...opts.tokenRetry,
     onError: (error) => metrics.slackError('auth.test', error),
   });
-  const work = createAnswerThread({ config, jobWorkers: opts.jobWorkers ?? true, log, metrics, entry: opts.commandThreadEntry });
+  const work = createAnswerThread({ config, jobWorkers: opts.jobWorkers ?? true, log, metrics, entry: opts.commandThreadEntry, stopWaitMs: opts.stopWaitMs });
   health.ready('slack-token', () => tokenChecker.problem());
   // Redis is the command thread's: it answers whether its connection is ready.
   health.ready('redis', async () => (await work.ask({ what: 'redis-ready' })) as string | undefined);

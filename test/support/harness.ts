@@ -73,6 +73,8 @@ export interface HarnessOptions {
   tokenRetry?: SlackAppOptions['tokenRetry'];
   /** In-process only: the command thread's module (see test/support/crashing-answer-worker.ts). */
   commandThreadEntry?: URL;
+  /** In-process: how long stopping ferry waits for the commands in flight. */
+  stopWaitMs?: number;
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
   /** The channel allowlist to set in the lab's ferry.yml (`channels`). */
@@ -152,7 +154,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   async function startInProcess() {
     const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
     // serve's own wiring (src/cli/serve.ts), in this process.
-    const server = await startServer(config, log, { port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry, commandThreadEntry: opts.commandThreadEntry });
+    const server = await startServer(config, log, { port: 0, host: '127.0.0.1', tokenRetry: opts.tokenRetry, commandThreadEntry: opts.commandThreadEntry, stopWaitMs: opts.stopWaitMs });
     port = server.port!;
     inProcess = server;
   }
