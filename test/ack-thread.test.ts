@@ -10,8 +10,7 @@
  * `nice` for other tests); requests are signed as Slack signs them.
  */
 import { execFileSync } from 'node:child_process';
-import { constants } from 'node:fs';
-import { readdirSync, readFileSync } from 'node:fs';
+import { constants, readdirSync, readFileSync } from 'node:fs';
 import { link, open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CHANNEL, startHarness, type Harness } from './support/harness.js';

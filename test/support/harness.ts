@@ -73,7 +73,7 @@ export interface HarnessOptions {
   tokenRetry?: SlackAppOptions['tokenRetry'];
   /** In-process only: the command thread's module (see test/support/crashing-answer-worker.ts). */
   commandThreadEntry?: URL;
-  /** In-process: how long stopping ferry waits for the commands in flight. */
+  /** In-process only: how long stopping ferry waits for the commands in flight. */
   stopWaitMs?: number;
   /** Roles to set in the lab's ferry.yml (each given role replaces the lab's default members). */
   roles?: Partial<Record<Role, { users?: string[]; groups?: string[] }>>;
