@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,9 +160,13 @@ describe('the npm package', () => {
       await Promise.all([redis?.stop(), slack?.close()]);
     });
 
-    test('`ferry serve` starts, answers GET /healthz and stops on SIGTERM', async () => {
+    test('`ferry serve` starts with V8’s memory reducer off, answers GET /healthz and stops on SIGTERM', async () => {
       const serve = await startInstalled(['serve', '--host', '127.0.0.1'], env, /ferry serving on port (\d+)/);
       try {
+        // The program's first line starts node with the flag (docs/DESIGN.md, "V8's memory reducer").
+        const argv = (await readFile(`/proc/${serve.proc.pid}/cmdline`, 'utf8')).split('\0');
+        expect(argv[0]).toMatch(/node$/);
+        expect(argv).toContain('--no-memory-reducer');
         const res = await fetch(`http://127.0.0.1:${serve.match[1]}/healthz`);
         expect(res.status).toBe(200);
       } finally {

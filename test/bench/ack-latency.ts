@@ -10,7 +10,9 @@
  * answering 503, the whole Web API answering in 4 s, and the whole Web API
  * answering 503: the ack must not depend on Slack (target: p99 ≤ 50 ms in
  * every case). Once more with Slack answering and FERRY_THREAD_POLICY=nice, to
- * show what putting ferry's other threads in SCHED_IDLE buys.
+ * show what putting ferry's other threads in SCHED_IDLE buys, and once with V8's memory
+ * reducer on, to show what the program's `--no-memory-reducer` buys. ferry runs under the
+ * node flags of the program's first line (src/cli/main.ts), as the installed `ferry` does.
  * The time measured is the client's, in a process of its own (ack-client.ts):
  * signed request written → HTTP answer (the ack) read. The client opens its
  * 100 keep-alive connections before the burst (one untimed GET /healthz on
@@ -33,6 +35,7 @@
  * ACK_LATENCY_THREADS=1 prints, for each burst, the CPU each thread of ferry (or the bare
  * server), the lab, the bench and the client used during it, and how long each waited for a CPU.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../../src/lab/redis-server.js';
 import { startSlackFake, type Outage } from '../support/slack-fake.js';
@@ -71,11 +74,19 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-http.ts', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./ack-client.ts', import.meta.url));
 
+/** The node flags on the first line of the `ferry` program, e.g. `#!/usr/bin/env -S node --no-memory-reducer`. */
+function programNodeFlags(): string[] {
+  const first = readFileSync(MAIN, 'utf8').split('\n', 1)[0]!;
+  return /^#!\S*env -S node (.+)$/.exec(first)?.[1]!.trim().split(/\s+/) ?? [];
+}
+
 /** Slack's Web API as ferry finds it when it starts. */
-const SCENARIOS: { name: string; outage?: Outage; env?: Record<string, string> }[] = [
+const SCENARIOS: { name: string; outage?: Outage; env?: Record<string, string>; withoutFlag?: string }[] = [
   { name: 'Slack answering' },
   // The same with the command thread only niced, the others not in SCHED_IDLE: what the idle class buys.
   { name: 'Slack answering, threads only niced', env: { FERRY_THREAD_POLICY: 'nice' } },
+  // The same with V8's memory reducer on: what the program's flag buys.
+  { name: 'Slack answering, memory reducer on', withoutFlag: '--no-memory-reducer' },
   { name: 'auth.test in 4 s', outage: { methods: ['auth.test'], delayMs: 4000 } },
   { name: 'auth.test 503', outage: { methods: ['auth.test'], status: 503 } },
   { name: 'Web API in 4 s', outage: { delayMs: 4000 } },
@@ -120,11 +131,11 @@ export const ackLatency: Bench = {
       const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), FERRY_THREAD_POLICY: 'idle' };
       const results: { name: string; fig: Figures; bareFig: Figures; answered: string; inside: string }[] = [];
       const profDir = process.env.FERRY_BENCH_CPU_PROF;
-      const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+      const nodeArgs = [...programNodeFlags(), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
       for (const scenario of chosenScenarios()) {
         slack.reset();
         slack.outage(scenario.outage);
-        const f = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], { ...env, ...scenario.env }, nodeArgs);
+        const f = spawnTsx(MAIN, ['serve', '--host', '127.0.0.1'], { ...env, ...scenario.env }, nodeArgs.filter((a) => a !== scenario.withoutFlag));
         ferry = f;
         const port = Number((await f.waitFor(/ferry serving on port (\d+)/, 60_000))[1]);
         const ferryUrl = `http://127.0.0.1:${port}/slack/events`;
@@ -160,6 +171,7 @@ export const ackLatency: Bench = {
       note(`Before the rounds, ${WARM_BURSTS} untimed bursts to each target (the bare server once, ferry in each case) from a user without a role, refused at once by ferry: V8 optimizes code as it runs.`);
       note('first burst p99: the first of those bursts to ferry, just after it started, with its code cold; not in the other figures.');
       note(`p99 / bare: ferry's p99 over the bare server's, both over the same rounds. Neither counts ${WARM_UP} warm-up requests per burst and the opening of the ${IN_FLIGHT} connections (GET /healthz on each).`);
+      note(`ferry runs with the node flags of the program’s first line (src/cli/main.ts): ${programNodeFlags().join(' ') || 'none'}.`);
       note('ferry restarted for each case, with Slack’s state set before it starts. Client, bare server, lab, redis-server and Slack fake share the machine with ferry.');
       note('p99 in ferry: from ferry_ack_seconds (request read and verified → ack), the upper bound of its bucket, warm-up bursts included; the rest of the client time is spent before ferry reads the request.');
       note(`answers posted: chat.postMessage calls that succeeded, counted up to ${ANSWER_WAIT_MS / 1000} s after the last round, and the time since the first round; ferry posts to a channel once a second, as Slack allows, and every answer here goes to one channel.`);
