@@ -1,9 +1,10 @@
 #!/usr/bin/env -S node --no-memory-reducer
 /**
  * The `ferry` command line: serve, worker, run, lab, demo, config check.
- * `--no-memory-reducer` is for `ferry serve`'s acking thread (docs/DESIGN.md, "V8's memory
- * reducer"): V8 reads it only when it sets up a heap, so it must be on node's command line,
- * and Node refuses it in NODE_OPTIONS. `env -S` splits the line (GNU coreutils 8.30+, BSD).
+ * `--no-memory-reducer` is for `ferry serve`'s acking thread (docs/DESIGN.md, "V8's
+ * memory reducer is off"): V8 reads it only when it sets up a heap, so it must be on node's
+ * command line, and Node refuses it in NODE_OPTIONS. `env -S` splits the line (GNU
+ * coreutils 8.30+, BSD).
  * This is the one place where objects are built: config → logger → Redis → SSH → cluster → app.
  * Each sub-command's module is imported only when that sub-command runs, so that
  * `ferry run` does not load the lab, the demo or the Slack app.
