@@ -163,7 +163,7 @@ describe('the npm package', () => {
     test('`ferry serve` starts with V8’s memory reducer off, answers GET /healthz and stops on SIGTERM', async () => {
       const serve = await startInstalled(['serve', '--host', '127.0.0.1'], env, /ferry serving on port (\d+)/);
       try {
-        // The program's first line starts node with the flag (docs/DESIGN.md, "V8's memory reducer").
+        // The program's first line starts node with the flag (docs/DESIGN.md, "V8's memory reducer is off").
         const argv = (await readFile(`/proc/${serve.proc.pid}/cmdline`, 'utf8')).split('\0');
         expect(argv[0]).toMatch(/node$/);
         expect(argv).toContain('--no-memory-reducer');
