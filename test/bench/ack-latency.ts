@@ -75,10 +75,7 @@ const BARE = fileURLToPath(new URL('./bare-http.ts', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./ack-client.ts', import.meta.url));
 
 /** The node flags on the first line of the `ferry` program, e.g. `#!/usr/bin/env -S node --no-memory-reducer`. */
-function programNodeFlags(): string[] {
-  const first = readFileSync(MAIN, 'utf8').split('\n', 1)[0]!;
-  return /^#!\S*env -S node (.+)$/.exec(first)?.[1]!.trim().split(/\s+/) ?? [];
-}
+const PROGRAM_NODE_FLAGS = /^#!\S*env -S node (.+)$/.exec(readFileSync(MAIN, 'utf8').split('\n', 1)[0]!)?.[1]!.trim().split(/\s+/) ?? [];
 
 /** Slack's Web API as ferry finds it when it starts. */
 const SCENARIOS: { name: string; outage?: Outage; env?: Record<string, string>; withoutFlag?: string }[] = [
@@ -131,7 +128,7 @@ export const ackLatency: Bench = {
       const env = { ...ferryHttpEnv({ configPath: lab.configPath, slack, redisUrl: redis.url, secret: SECRET }), FERRY_THREAD_POLICY: 'idle' };
       const results: { name: string; fig: Figures; bareFig: Figures; answered: string; inside: string }[] = [];
       const profDir = process.env.FERRY_BENCH_CPU_PROF;
-      const nodeArgs = [...programNodeFlags(), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+      const nodeArgs = [...PROGRAM_NODE_FLAGS, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
       for (const scenario of chosenScenarios()) {
         slack.reset();
         slack.outage(scenario.outage);
@@ -171,7 +168,7 @@ export const ackLatency: Bench = {
       note(`Before the rounds, ${WARM_BURSTS} untimed bursts to each target (the bare server once, ferry in each case) from a user without a role, refused at once by ferry: V8 optimizes code as it runs.`);
       note('first burst p99: the first of those bursts to ferry, just after it started, with its code cold; not in the other figures.');
       note(`p99 / bare: ferry's p99 over the bare server's, both over the same rounds. Neither counts ${WARM_UP} warm-up requests per burst and the opening of the ${IN_FLIGHT} connections (GET /healthz on each).`);
-      note(`ferry runs with the node flags of the program’s first line (src/cli/main.ts): ${programNodeFlags().join(' ') || 'none'}.`);
+      note(`ferry runs with the node flags of the program’s first line (src/cli/main.ts): ${PROGRAM_NODE_FLAGS.join(' ') || 'none'}.`);
       note('ferry restarted for each case, with Slack’s state set before it starts. Client, bare server, lab, redis-server and Slack fake share the machine with ferry.');
       note('p99 in ferry: from ferry_ack_seconds (request read and verified → ack), the upper bound of its bucket, warm-up bursts included; the rest of the client time is spent before ferry reads the request.');
       note(`answers posted: chat.postMessage calls that succeeded, counted up to ${ANSWER_WAIT_MS / 1000} s after the last round, and the time since the first round; ferry posts to a channel once a second, as Slack allows, and every answer here goes to one channel.`);
